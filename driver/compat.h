@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Kernel-version shims for fpgadma. Every version test lives here.
+ * Supported window: 6.1 .. 6.12.
+ */
+#ifndef FPGADMA_COMPAT_H
+#define FPGADMA_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/device.h>
+#include <linux/mm.h>
+#include <linux/pci.h>
+
+/* 6.3: vm_flags became read-only behind accessors. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+#endif
+
+/* 6.2: class devnode() callbacks take a const device. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+typedef struct device fpgadma_devnode_dev_t;
+#else
+typedef const struct device fpgadma_devnode_dev_t;
+#endif
+
+/* 6.4: class_create() lost its owner argument. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
+#define fpgadma_class_create(name)	class_create(THIS_MODULE, name)
+#else
+#define fpgadma_class_create(name)	class_create(name)
+#endif
+
+/* 6.8: PCI_IRQ_LEGACY was renamed PCI_IRQ_INTX. */
+#ifndef PCI_IRQ_INTX
+#define PCI_IRQ_INTX	PCI_IRQ_LEGACY
+#endif
+
+#endif /* FPGADMA_COMPAT_H */

@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * fpgadma character device: open/release, ioctl, read, poll, mmap.
+ *
+ * read() has two modes, fixed per open file: a file that called
+ * FPGADMA_IOC_START reads struct fpgadma_record entries (zero copy: the data
+ * stays in the mapped ring); a file that read()s without START starts the
+ * stream itself and reads the data bytes (copy mode, for dd and scripts).
+ */
+#include <linux/compat.h>
+#include <linux/fs.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <uapi/fpgadma.h>
+
+#include "fpgadma_core.h"
+
+/* Records copied to user space per ring_lock round trip. */
+#define FPGADMA_READ_BATCH	8
+/* Release indices taken on the stack; larger batches are allocated. */
+#define FPGADMA_RELEASE_STACK	16
+
+/**
+ * struct fpgadma_file - per-open-file state
+ * @fdev:        the device (reference held).
+ * @timeout_ms:  read() timeout, 0 for none.
+ * @record_mode: the file called FPGADMA_IOC_START: read() returns records.
+ */
+struct fpgadma_file {
+	struct fpgadma_dev *fdev;
+	u32 timeout_ms;
+	bool record_mode;
+};
+
+/* Take fdev->lock unless interrupted; fail with -ENODEV once removed. */
+static int fpgadma_lock_live(struct fpgadma_dev *fdev)
+{
+	int ret = mutex_lock_interruptible(&fdev->lock);
+
+	if (ret)
+		return ret;
+	if (fdev->dead) {
+		mutex_unlock(&fdev->lock);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static int fpgadma_open(struct inode *inode, struct file *filp)
+{
+	struct fpgadma_dev *fdev = container_of(inode->i_cdev,
+						struct fpgadma_dev, cdev);
+	struct fpgadma_file *f;
+
+	if (READ_ONCE(fdev->dead))
+		return -ENODEV;
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	get_device(&fdev->dev);
+	f->fdev = fdev;
+	filp->private_data = f;
+	return stream_open(inode, filp);
+}
+
+static int fpgadma_release(struct inode *inode, struct file *filp)
+{
+	struct fpgadma_file *f = filp->private_data;
+	struct fpgadma_dev *fdev = f->fdev;
+
+	mutex_lock(&fdev->lock);
+	if (fdev->owner == filp) {
+		fpgadma_stream_stop(fdev);
+		fdev->owner = NULL;
+	}
+	mutex_unlock(&fdev->lock);
+	put_device(&fdev->dev);
+	kfree(f);
+	return 0;
+}
+
+static long fpgadma_ioc_info(struct fpgadma_dev *fdev, void __user *arg)
+{
+	struct fpgadma_info info;
+	int ret;
+
+	memset(&info, 0, sizeof(info));
+	ret = fpgadma_lock_live(fdev);
+	if (ret)
+		return ret;
+	info.api_version = FPGADMA_API_VERSION;
+	info.caps = FPGADMA_CAP_STREAM | FPGADMA_CAP_COPY | FPGADMA_CAP_POLL |
+		    FPGADMA_CAP_TIMEOUT | FPGADMA_CAP_RECONFIG;
+	info.buf_count = fdev->bufs->count;
+	info.buf_size = fdev->bufs->size;
+	info.max_buf_count = fdev->limits.max_count;
+	info.max_xfer = fdev->max_xfer;
+	info.max_buf_size = fdev->limits.max_size;
+	info.page_size = PAGE_SIZE;
+	info.max_ring_size = fdev->limits.max_total;
+	info.flags = fdev->owner ? FPGADMA_INFO_STREAMING : 0;
+	info.dma_bits = fdev->dma_bits;
+	strscpy(info.engine, fdev->ops->name, sizeof(info.engine));
+	mutex_unlock(&fdev->lock);
+
+	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long fpgadma_ioc_set_ring(struct fpgadma_dev *fdev, void __user *arg)
+{
+	struct fpgadma_ring_config cfg;
+	int ret;
+
+	if (copy_from_user(&cfg, arg, sizeof(cfg)))
+		return -EFAULT;
+	if (cfg.flags || cfg.reserved)
+		return -EINVAL;
+	ret = fpgadma_lock_live(fdev);
+	if (ret)
+		return ret;
+	if (fdev->owner || atomic_read(&fdev->bufs->mapcount))
+		ret = -EBUSY;
+	else
+		ret = fpgadma_set_ring(fdev, cfg.buf_count, cfg.buf_size);
+	mutex_unlock(&fdev->lock);
+	if (ret)
+		return ret;
+	return copy_to_user(arg, &cfg, sizeof(cfg)) ? -EFAULT : 0;
+}
+
+static long fpgadma_ioc_start(struct file *filp)
+{
+	struct fpgadma_file *f = filp->private_data;
+	struct fpgadma_dev *fdev = f->fdev;
+	int ret;
+
+	ret = fpgadma_lock_live(fdev);
+	if (ret)
+		return ret;
+	if (fdev->owner == filp && !fdev->copy_mode) {
+		ret = 0;
+	} else if (fdev->owner) {
+		ret = -EBUSY;
+	} else {
+		ret = fpgadma_stream_start(fdev);
+		if (!ret) {
+			fdev->owner = filp;
+			fdev->copy_mode = false;
+			f->record_mode = true;
+		}
+	}
+	mutex_unlock(&fdev->lock);
+	return ret;
+}
+
+static long fpgadma_ioc_stop(struct file *filp)
+{
+	struct fpgadma_file *f = filp->private_data;
+	struct fpgadma_dev *fdev = f->fdev;
+	int ret;
+
+	ret = fpgadma_lock_live(fdev);
+	if (ret)
+		return ret;
+	if (fdev->owner && fdev->owner != filp) {
+		ret = -EBUSY;
+	} else if (fdev->owner) {
+		fpgadma_stream_stop(fdev);
+		fdev->owner = NULL;
+	}
+	mutex_unlock(&fdev->lock);
+	return ret;
+}
+
+static int fpgadma_release_locked(struct file *filp, const u32 *index, u32 n)
+{
+	struct fpgadma_file *f = filp->private_data;
+	struct fpgadma_dev *fdev = f->fdev;
+	int ret;
+	u32 i;
+
+	if (fdev->owner && fdev->owner != filp)
+		return -EBUSY;
+	if (!fdev->owner || fdev->copy_mode)
+		return -EINVAL;
+	spin_lock_irq(&fdev->ring_lock);
+	ret = fpgadma_ring_release(&fdev->ring, index, n);
+	if (!ret && fdev->ops->queue)
+		for (i = 0; i < n; i++)
+			fdev->ops->queue(fdev, index[i]);
+	spin_unlock_irq(&fdev->ring_lock);
+	return ret == -EPIPE ? -EINVAL : ret;
+}
+
+static long fpgadma_ioc_release(struct file *filp, void __user *arg)
+{
+	struct fpgadma_file *f = filp->private_data;
+	struct fpgadma_dev *fdev = f->fdev;
+	u32 stack[FPGADMA_RELEASE_STACK], *index = stack;
+	struct fpgadma_release rel;
+	int ret;
+
+	if (copy_from_user(&rel, arg, sizeof(rel)))
+		return -EFAULT;
+	if (rel.reserved || rel.count > FPGADMA_RELEASE_MAX)
+		return -EINVAL;
+	if (rel.count > FPGADMA_RELEASE_STACK) {
+		index = kmalloc_array(rel.count, sizeof(*index), GFP_KERNEL);
+		if (!index)
+			return -ENOMEM;
+	}
+	if (copy_from_user(index, u64_to_user_ptr(rel.indices),
+			   rel.count * sizeof(*index))) {
+		ret = -EFAULT;
+		goto out;
+	}
+	ret = fpgadma_lock_live(fdev);
+	if (ret)
+		goto out;
+	ret = fpgadma_release_locked(filp, index, rel.count);
+	mutex_unlock(&fdev->lock);
+out:
+	if (index != stack)
+		kfree(index);
+	return ret;
+}
+
+static long fpgadma_ioc_get_stats(struct fpgadma_dev *fdev, void __user *arg)
+{
+	struct fpgadma_ring *ring = &fdev->ring;
+	struct fpgadma_stats st;
+
+	if (READ_ONCE(fdev->dead))
+		return -ENODEV;
+	memset(&st, 0, sizeof(st));
+	spin_lock_irq(&fdev->ring_lock);
+	st.completed = ring->completed;
+	st.dequeued = ring->dequeued;
+	st.released = ring->released;
+	st.dropped = ring->dropped;
+	st.errors = ring->errors;
+	st.bytes = ring->bytes;
+	st.queued = fpgadma_ring_n_queued(ring);
+	st.done = fpgadma_ring_n_done(ring);
+	st.user = ring->n_user;
+	st.streaming = ring->streaming;
+	spin_unlock_irq(&fdev->ring_lock);
+	st.irqs = atomic64_read(&fdev->irqs);
+
+	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+static long fpgadma_ioc_set_timeout(struct fpgadma_file *f, void __user *arg)
+{
+	struct fpgadma_timeout t;
+
+	if (copy_from_user(&t, arg, sizeof(t)))
+		return -EFAULT;
+	if (t.reserved)
+		return -EINVAL;
+	WRITE_ONCE(f->timeout_ms, t.timeout_ms);
+	return 0;
+}
+
+static long fpgadma_ioctl(struct file *filp, unsigned int cmd,
+			  unsigned long arg)
+{
+	struct fpgadma_file *f = filp->private_data;
+	struct fpgadma_dev *fdev = f->fdev;
+	void __user *uarg = (void __user *)arg;
+
+	if (READ_ONCE(fdev->dead))
+		return -ENODEV;
+
+	switch (cmd) {
+	case FPGADMA_IOC_INFO:
+		return fpgadma_ioc_info(fdev, uarg);
+	case FPGADMA_IOC_SET_RING:
+		return fpgadma_ioc_set_ring(fdev, uarg);
+	case FPGADMA_IOC_START:
+		return fpgadma_ioc_start(filp);
+	case FPGADMA_IOC_STOP:
+		return fpgadma_ioc_stop(filp);
+	case FPGADMA_IOC_RELEASE:
+		return fpgadma_ioc_release(filp, uarg);
+	case FPGADMA_IOC_GET_STATS:
+		return fpgadma_ioc_get_stats(fdev, uarg);
+	case FPGADMA_IOC_SET_TIMEOUT:
+		return fpgadma_ioc_set_timeout(f, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* Is there something for a reader of stream generation @gen to act on? */
+static bool fpgadma_has_news(struct fpgadma_dev *fdev, u32 gen)
+{
+	bool news;
+
+	if (READ_ONCE(fdev->dead))
+		return true;
+	spin_lock_irq(&fdev->ring_lock);
+	news = fdev->gen != gen || fpgadma_ring_n_done(&fdev->ring);
+	spin_unlock_irq(&fdev->ring_lock);
+	return news;
+}
+
+/*
+ * Wait until a buffer is done. Returns 0, -ENODEV (removed), -EPIPE (the
+ * stream stopped), -EAGAIN, -ETIMEDOUT or -ERESTARTSYS.
+ */
+static int fpgadma_wait_done(struct fpgadma_dev *fdev, struct file *filp,
+			     u32 gen)
+{
+	struct fpgadma_file *f = filp->private_data;
+	u32 timeout_ms = READ_ONCE(f->timeout_ms);
+	long t = 1;
+	bool stale;
+
+	if (!fpgadma_has_news(fdev, gen)) {
+		if (filp->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		if (timeout_ms)
+			t = wait_event_interruptible_timeout(fdev->wq,
+					fpgadma_has_news(fdev, gen),
+					msecs_to_jiffies(timeout_ms));
+		else
+			t = wait_event_interruptible(fdev->wq,
+					fpgadma_has_news(fdev, gen));
+		if (t < 0)
+			return t;
+		if (timeout_ms && !t)
+			return -ETIMEDOUT;
+	}
+	if (READ_ONCE(fdev->dead))
+		return -ENODEV;
+	spin_lock_irq(&fdev->ring_lock);
+	stale = fdev->gen != gen;
+	spin_unlock_irq(&fdev->ring_lock);
+	return stale ? -EPIPE : 0;
+}
+
+/*
+ * Copy up to @max records of ready buffers to @buf, then hand the buffers
+ * to the user. Returns the number of records, or -EPIPE/-EFAULT. Nothing is
+ * dequeued unless its record reached user space. Called with read_lock
+ * held: only the holder pops the done queue, so what was peeked is still at
+ * its head unless the stream generation changed.
+ */
+static ssize_t fpgadma_take_records(struct fpgadma_dev *fdev, u32 gen,
+				    struct fpgadma_record __user *buf,
+				    size_t max)
+{
+	struct fpgadma_record rec[FPGADMA_READ_BATCH];
+	size_t taken = 0;
+	u32 i, n, index;
+
+	while (taken < max) {
+		n = min_t(size_t, max - taken, FPGADMA_READ_BATCH);
+		spin_lock_irq(&fdev->ring_lock);
+		if (fdev->gen != gen) {
+			spin_unlock_irq(&fdev->ring_lock);
+			return taken ?: -EPIPE;
+		}
+		n = min(n, fpgadma_ring_n_done(&fdev->ring));
+		for (i = 0; i < n; i++) {
+			struct fpgadma_ring_meta *m;
+
+			fpgadma_ring_peek_done(&fdev->ring, i, &index);
+			m = &fdev->ring.meta[index];
+			rec[i] = (struct fpgadma_record) {
+				.index = index,
+				.bytes_used = m->bytes_used,
+				.sequence = m->sequence,
+				.timestamp_ns = m->timestamp_ns,
+				.flags = m->flags,
+				.lost_before = m->lost_before,
+			};
+		}
+		spin_unlock_irq(&fdev->ring_lock);
+		if (!n)
+			break;
+		if (copy_to_user(buf + taken, rec, n * sizeof(rec[0])))
+			return taken ?: -EFAULT;
+
+		spin_lock_irq(&fdev->ring_lock);
+		if (fdev->gen != gen) {
+			spin_unlock_irq(&fdev->ring_lock);
+			return taken ?: -EPIPE;
+		}
+		for (i = 0; i < n; i++)
+			fpgadma_ring_dequeue(&fdev->ring, &index);
+		spin_unlock_irq(&fdev->ring_lock);
+		taken += n;
+	}
+	return taken;
+}
+
+static ssize_t fpgadma_read_records(struct file *filp, u32 gen,
+				    char __user *buf, size_t count)
+{
+	struct fpgadma_file *f = filp->private_data;
+	struct fpgadma_dev *fdev = f->fdev;
+	size_t max = count / sizeof(struct fpgadma_record);
+	ssize_t ret;
+
+	if (!max)
+		return -EINVAL;
+	for (;;) {
+		ret = fpgadma_wait_done(fdev, filp, gen);
+		if (ret)
+			return ret;
+		ret = mutex_lock_interruptible(&fdev->read_lock);
+		if (ret)
+			return ret;
+		ret = fpgadma_take_records(fdev, gen, (void __user *)buf, max);
+		mutex_unlock(&fdev->read_lock);
+		/* Another thread may have taken what woke us: wait again. */
+		if (ret)
+			break;
+	}
+	return ret < 0 ? ret : ret * (ssize_t)sizeof(struct fpgadma_record);
+}
+
+/*
+ * Copy mode: copy bytes of done buffers, in order, to @buf; a buffer goes
+ * back to the device once all its bytes were read. Called with read_lock
+ * held. Returns bytes copied, or 0 with *err set (-ENOENT: nothing ready).
+ */
+static size_t fpgadma_copy_bytes(struct fpgadma_dev *fdev,
+				 struct fpgadma_bufs *bufs, u32 gen,
+				 char __user *buf, size_t count, int *err)
+{
+	size_t copied = 0, chunk;
+	u32 index;
+
+	if (fdev->copy.held && fdev->copy.gen != gen)
+		fdev->copy.held = false;
+	*err = 0;
+	while (copied < count) {
+		if (!fdev->copy.held) {
+			spin_lock_irq(&fdev->ring_lock);
+			if (fdev->gen != gen)
+				*err = -EPIPE;
+			else
+				*err = fpgadma_ring_dequeue(&fdev->ring, &index);
+			if (!*err)
+				fdev->copy.len = fdev->ring.meta[index].bytes_used;
+			spin_unlock_irq(&fdev->ring_lock);
+			if (*err)
+				break;
+			fdev->copy.held = true;
+			fdev->copy.index = index;
+			fdev->copy.offset = 0;
+			fdev->copy.gen = gen;
+		}
+		chunk = min_t(size_t, count - copied,
+			      fdev->copy.len - fdev->copy.offset);
+		if (copy_to_user(buf + copied,
+				 bufs->buf[fdev->copy.index].cpu + fdev->copy.offset,
+				 chunk)) {
+			*err = -EFAULT;
+			break;
+		}
+		copied += chunk;
+		fdev->copy.offset += chunk;
+		if (fdev->copy.offset < fdev->copy.len)
+			continue;
+
+		fdev->copy.held = false;
+		index = fdev->copy.index;
+		spin_lock_irq(&fdev->ring_lock);
+		if (fdev->gen == gen &&
+		    !fpgadma_ring_release(&fdev->ring, &index, 1) &&
+		    fdev->ops->queue)
+			fdev->ops->queue(fdev, index);
+		spin_unlock_irq(&fdev->ring_lock);
+	}
+	return copied;
+}
+
+static ssize_t fpgadma_read_copy(struct file *filp, struct fpgadma_bufs *bufs,
+				 u32 gen, char __user *buf, size_t count)
+{
+	struct fpgadma_file *f = filp->private_data;
+	struct fpgadma_dev *fdev = f->fdev;
+	size_t copied;
+	int ret, err;
+
+	if (!count)
+		return 0;
+	for (;;) {
+		ret = mutex_lock_interruptible(&fdev->read_lock);
+		if (ret)
+			return ret;
+		copied = fpgadma_copy_bytes(fdev, bufs, gen, buf, count, &err);
+		mutex_unlock(&fdev->read_lock);
+		if (copied)
+			return copied;
+		if (err != -ENOENT)
+			return err;
+		ret = fpgadma_wait_done(fdev, filp, gen);
+		if (ret)
+			return ret;
+	}
+}
+
+static ssize_t fpgadma_read(struct file *filp, char __user *buf, size_t count,
+			    loff_t *ppos)
+{
+	struct fpgadma_file *f = filp->private_data;
+	struct fpgadma_dev *fdev = f->fdev;
+	struct fpgadma_bufs *bufs;
+	bool copy_mode;
+	ssize_t ret;
+	u32 gen;
+
+	ret = fpgadma_lock_live(fdev);
+	if (ret)
+		return ret;
+	if (!fdev->owner && f->record_mode) {
+		ret = -EPIPE;
+	} else if (!fdev->owner) {
+		ret = fpgadma_stream_start(fdev);
+		if (!ret) {
+			fdev->owner = filp;
+			fdev->copy_mode = true;
+		}
+	} else if (fdev->owner != filp) {
+		ret = -EBUSY;
+	}
+	if (ret) {
+		mutex_unlock(&fdev->lock);
+		return ret;
+	}
+	copy_mode = fdev->copy_mode;
+	/* Pin the buffers: a STOP and SET_RING may race with the copy. */
+	bufs = fdev->bufs;
+	fpgadma_bufs_get(bufs);
+	spin_lock_irq(&fdev->ring_lock);
+	gen = fdev->gen;
+	spin_unlock_irq(&fdev->ring_lock);
+	mutex_unlock(&fdev->lock);
+
+	if (copy_mode)
+		ret = fpgadma_read_copy(filp, bufs, gen, buf, count);
+	else
+		ret = fpgadma_read_records(filp, gen, buf, count);
+	fpgadma_bufs_put(bufs);
+	return ret;
+}
+
+static __poll_t fpgadma_poll(struct file *filp, poll_table *wait)
+{
+	struct fpgadma_file *f = filp->private_data;
+	struct fpgadma_dev *fdev = f->fdev;
+	bool ready;
+
+	poll_wait(filp, &fdev->wq, wait);
+	if (READ_ONCE(fdev->dead))
+		return EPOLLERR | EPOLLHUP;
+	if (READ_ONCE(fdev->owner) != filp)
+		return 0;
+	spin_lock_irq(&fdev->ring_lock);
+	ready = fpgadma_ring_n_done(&fdev->ring) || READ_ONCE(fdev->copy.held);
+	spin_unlock_irq(&fdev->ring_lock);
+	return ready ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+static int fpgadma_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	struct fpgadma_file *f = filp->private_data;
+	struct fpgadma_dev *fdev = f->fdev;
+	int ret;
+
+	ret = fpgadma_lock_live(fdev);
+	if (ret)
+		return ret;
+	ret = fpgadma_bufs_mmap(fdev->bufs, vma);
+	mutex_unlock(&fdev->lock);
+	return ret;
+}
+
+const struct file_operations fpgadma_fops = {
+	.owner = THIS_MODULE,
+	.open = fpgadma_open,
+	.release = fpgadma_release,
+	.read = fpgadma_read,
+	.poll = fpgadma_poll,
+	.mmap = fpgadma_mmap,
+	.unlocked_ioctl = fpgadma_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note OR MIT */
+/*
+ * fpgadma user API: zero-copy streaming of DMA buffers from an FPGA (or any
+ * device driven by an fpgadma engine) into an application.
+ *
+ * Model (after V4L2 streaming I/O, for raw streams)
+ * -------------------------------------------------
+ * The driver owns a ring of buf_count buffers of buf_size bytes. Every buffer
+ * is owned by exactly one party at a time:
+ *
+ *   device  - queued: the device may write it;
+ *   driver  - done: filled, waiting for the reader (a completion record);
+ *   user    - dequeued by read(); the application reads it in place.
+ *
+ * The streaming consumer mmap()s the whole ring once (MAP_SHARED; buffer i
+ * starts at byte offset i * buf_size, which is page aligned), calls
+ * FPGADMA_IOC_START, and read()s struct fpgadma_record entries: read() blocks
+ * until at least one buffer is done and returns as many records as are ready
+ * and fit in the caller's buffer. Each record hands one buffer to the user,
+ * who gives it back with FPGADMA_IOC_RELEASE.
+ *
+ * When the device has no queued buffer, the data it produces is dropped: it
+ * is never written into a buffer the user or the driver holds. Drops are
+ * counted in the stats and reported in the next record's lost_before; the
+ * sequence number counts dropped buffers too, so
+ * next.sequence == prev.sequence + 1 + next.lost_before.
+ *
+ * Copy mode: a file that never called FPGADMA_IOC_START and read()s starts
+ * the stream implicitly and receives the raw bytes of each buffer (bytes_used
+ * of them) copied into its buffer; buffers go back to the device as soon as
+ * they are consumed. `dd if=/dev/fpgadma0 of=capture.bin bs=64K count=100`
+ * works that way. Drops are visible in FPGADMA_IOC_GET_STATS only.
+ *
+ * Only one file streams at a time (the owner); others get -EBUSY from START,
+ * RELEASE and read(), and may still use INFO and GET_STATS. Closing the owner
+ * stops the stream.
+ *
+ * All ioctls return 0 or -1 with errno set. Errors common to all calls:
+ *   ENODEV  the device was removed; the file only accepts close() (and
+ *           munmap() of existing mappings) from now on.
+ *   ENOTTY  unknown ioctl command (including a known number with the wrong
+ *           size or direction).
+ *   EINVAL  a reserved field or flag is not zero, or a value is out of range.
+ *   EFAULT  a pointer is not accessible.
+ */
+#ifndef _UAPI_FPGADMA_H
+#define _UAPI_FPGADMA_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define FPGADMA_API_VERSION	1
+
+/* Capability bits reported in fpgadma_info.caps. */
+#define FPGADMA_CAP_STREAM	(1U << 0)	/* records + mmap + release */
+#define FPGADMA_CAP_COPY	(1U << 1)	/* copy-mode read() */
+#define FPGADMA_CAP_POLL	(1U << 2)	/* poll/epoll on records */
+#define FPGADMA_CAP_TIMEOUT	(1U << 3)	/* FPGADMA_IOC_SET_TIMEOUT */
+#define FPGADMA_CAP_RECONFIG	(1U << 4)	/* FPGADMA_IOC_SET_RING */
+
+/* fpgadma_info.flags */
+#define FPGADMA_INFO_STREAMING	(1U << 0)	/* a consumer is streaming */
+
+#define FPGADMA_NAME_LEN	16
+
+/**
+ * struct fpgadma_info - device description (FPGADMA_IOC_INFO, read only)
+ * @api_version:   FPGADMA_API_VERSION of the running driver.
+ * @caps:          FPGADMA_CAP_* bits.
+ * @buf_count:     current number of buffers in the ring.
+ * @buf_size:      current size of each buffer in bytes (multiple of the
+ *                 page size; buffer i is at mmap offset i * buf_size).
+ * @max_buf_count: largest buf_count FPGADMA_IOC_SET_RING accepts.
+ * @max_xfer:      most bytes the engine writes into one buffer; bytes_used
+ *                 never exceeds min(buf_size, max_xfer).
+ * @max_buf_size:  largest buf_size FPGADMA_IOC_SET_RING accepts.
+ * @page_size:     the kernel's page size (buf_size granularity).
+ * @max_ring_size: largest buf_count * buf_size accepted, in bytes.
+ * @flags:         FPGADMA_INFO_* bits.
+ * @dma_bits:      the device's DMA address width.
+ * @engine:        engine name, NUL terminated.
+ * @reserved:      zero.
+ */
+struct fpgadma_info {
+	__u32 api_version;
+	__u32 caps;
+	__u32 buf_count;
+	__u32 buf_size;
+	__u32 max_buf_count;
+	__u32 max_xfer;
+	__u32 max_buf_size;
+	__u32 page_size;
+	__u64 max_ring_size;
+	__u32 flags;
+	__u32 dma_bits;
+	char engine[FPGADMA_NAME_LEN];
+	__u64 reserved[4];
+};
+
+/**
+ * struct fpgadma_ring_config - resize the ring (FPGADMA_IOC_SET_RING)
+ * @buf_count: number of buffers, 1..max_buf_count.
+ * @buf_size:  bytes per buffer, a multiple of the page size, at most
+ *             max_buf_size; buf_count * buf_size at most max_ring_size.
+ * @flags:     zero.
+ * @reserved:  zero.
+ *
+ * Allowed only while nobody streams (EBUSY) and the ring is not mapped
+ * (EBUSY). On failure (EINVAL, ENOMEM) the previous ring is kept intact.
+ */
+struct fpgadma_ring_config {
+	__u32 buf_count;
+	__u32 buf_size;
+	__u32 flags;
+	__u32 reserved;
+};
+
+/* fpgadma_record.flags */
+#define FPGADMA_REC_ERROR	(1U << 0)	/* the device reported an error */
+#define FPGADMA_REC_SHORT	(1U << 1)	/* fewer bytes than requested */
+
+/**
+ * struct fpgadma_record - one completed buffer, returned by read()
+ * @index:        buffer index; its data is at mmap offset index * buf_size.
+ * @bytes_used:   bytes of valid data at the start of the buffer.
+ * @sequence:     number of buffers the device produced before this one in
+ *                this stream (starts at 0 at FPGADMA_IOC_START; counts
+ *                dropped buffers too).
+ * @timestamp_ns: CLOCK_MONOTONIC time, taken in the completion interrupt.
+ * @flags:        FPGADMA_REC_* bits.
+ * @lost_before:  buffers dropped just before this one (no free buffer).
+ */
+struct fpgadma_record {
+	__u32 index;
+	__u32 bytes_used;
+	__u64 sequence;
+	__u64 timestamp_ns;
+	__u32 flags;
+	__u32 lost_before;
+};
+
+#define FPGADMA_RELEASE_MAX	4096
+
+/**
+ * struct fpgadma_release - give buffers back to the device
+ * @indices:  user pointer to an array of @count __u32 buffer indices.
+ * @count:    number of indices, 0..FPGADMA_RELEASE_MAX.
+ * @reserved: zero.
+ *
+ * All or nothing: if any index is out of range, not held by the user, or
+ * repeated, nothing is released and the call fails with EINVAL.
+ */
+struct fpgadma_release {
+	__u64 indices;
+	__u32 count;
+	__u32 reserved;
+};
+
+/**
+ * struct fpgadma_timeout - per-file read() timeout (FPGADMA_IOC_SET_TIMEOUT)
+ * @timeout_ms: 0 waits forever (the default); otherwise a read() that finds
+ *              nothing within this time fails with ETIMEDOUT.
+ * @reserved:   zero.
+ */
+struct fpgadma_timeout {
+	__u32 timeout_ms;
+	__u32 reserved;
+};
+
+/**
+ * struct fpgadma_stats - counters since the device was probed
+ * @completed:   buffers the device filled (delivered to the ring).
+ * @dequeued:    records handed to the consumer.
+ * @released:    buffers given back by the consumer.
+ * @dropped:     buffers of data lost because no buffer was free.
+ * @errors:      completions that carried an error.
+ * @irqs:        interrupts handled for this device.
+ * @bytes:       bytes completed.
+ * @queued:      buffers owned by the device now.
+ * @done:        buffers waiting for the reader now.
+ * @user:        buffers held by the user now.
+ * @streaming:   1 if a consumer is streaming.
+ * @reserved:    zero.
+ */
+struct fpgadma_stats {
+	__u64 completed;
+	__u64 dequeued;
+	__u64 released;
+	__u64 dropped;
+	__u64 errors;
+	__u64 irqs;
+	__u64 bytes;
+	__u32 queued;
+	__u32 done;
+	__u32 user;
+	__u32 streaming;
+	__u64 reserved[4];
+};
+
+#define FPGADMA_IOC_MAGIC	0xBF
+
+#define FPGADMA_IOC_INFO	_IOR(FPGADMA_IOC_MAGIC, 0x00, struct fpgadma_info)
+#define FPGADMA_IOC_SET_RING	_IOWR(FPGADMA_IOC_MAGIC, 0x01, struct fpgadma_ring_config)
+#define FPGADMA_IOC_START	_IO(FPGADMA_IOC_MAGIC, 0x02)
+#define FPGADMA_IOC_STOP	_IO(FPGADMA_IOC_MAGIC, 0x03)
+#define FPGADMA_IOC_RELEASE	_IOW(FPGADMA_IOC_MAGIC, 0x04, struct fpgadma_release)
+#define FPGADMA_IOC_GET_STATS	_IOR(FPGADMA_IOC_MAGIC, 0x05, struct fpgadma_stats)
+#define FPGADMA_IOC_SET_TIMEOUT	_IOW(FPGADMA_IOC_MAGIC, 0x06, struct fpgadma_timeout)
+
+#endif /* _UAPI_FPGADMA_H */

@@ -1,0 +1,101 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Boot a kernel + initramfs (see mkinitramfs.sh) in QEMU/TCG with edu
+# devices, log the serial console, and report results on stdout: the
+# guest's "PASS: "/"FAIL: " lines plus one test "vm-clean-log:<label>" that
+# fails on kernel splats, a missing GUEST-DONE line, or a timeout.
+# Exits 0 if no FAIL line was printed, else 1. --verbose copies the
+# console to stderr.
+#
+# Usage: scripts/vm-run.sh --initrd FILE [--kernel FILE] [--edu N]
+#          [--timeout SEC] [--log FILE] [--label NAME] [--append "ARGS"]
+#          [--mem MB] [--smp N] [--verbose]
+set -euo pipefail
+
+here=$(dirname -- "$0")
+kernel='' initrd='' label='' append='' verbose=0
+edu=2 tmo=600 log=vm.log mem=512 smp=2
+
+usage() { sed -n '/^# Usage:/,/^[^#]/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+while (($#)); do
+	[[ $1 == --verbose || $# -ge 2 ]] || usage
+	case $1 in
+	--kernel) kernel=$2; shift ;;
+	--initrd) initrd=$2; shift ;;
+	--edu) edu=$2; shift ;;
+	--timeout) tmo=$2; shift ;;
+	--log) log=$2; shift ;;
+	--label) label=$2; shift ;;
+	--append) append=$2; shift ;;
+	--mem) mem=$2; shift ;;
+	--smp) smp=$2; shift ;;
+	--verbose) verbose=1 ;;
+	*) usage ;;
+	esac
+	shift
+done
+[[ -n $initrd ]] || usage
+[[ -n $kernel ]] || kernel=/boot/vmlinuz-$("$here/kver.sh")
+[[ -n $label ]] || label=$(basename -- "$log")
+for f in "$kernel" "$initrd"; do
+	[[ -r $f ]] || { echo "vm-run.sh: cannot read $f" >&2; exit 2; }
+done
+
+cmd=(qemu-system-x86_64 -accel tcg -m "$mem" -smp "$smp"
+     -nographic -monitor none -serial stdio -no-reboot -net none
+     -kernel "$kernel" -initrd "$initrd"
+     -append "console=ttyS0 loglevel=7 panic=-1 $append")
+for ((i = 0; i < edu; i++)); do cmd+=(-device edu); done
+
+# No --foreground: stdin is /dev/null (CI has none), and timeout then also
+# kills QEMU's process group. -k: SIGKILL if SIGTERM is ignored.
+mkdir -p "$(dirname -- "$log")"
+start=$SECONDS
+set +e
+if ((verbose)); then
+	# Console goes to stderr so stdout carries only result lines (no double
+	# counting when stdout is fed to count-results.sh).
+	timeout -k 10 "$tmo" "${cmd[@]}" < /dev/null 2>&1 | tee "$log" >&2
+	rc=${PIPESTATUS[0]}
+else
+	timeout -k 10 "$tmo" "${cmd[@]}" < /dev/null > "$log" 2>&1
+	rc=$?
+fi
+set -e
+echo "vm-run.sh: $label: QEMU exit $rc after $((SECONDS - start))s, log $log" >&2
+
+clean=$(tr -d '\r' < "$log")
+grep -E '^(PASS|FAIL): ' <<< "$clean" || true
+
+# Benign boot messages of debug kernels that match the patterns below.
+benign='DMA-API: (preallocated [0-9]+ debug entries|debugging enabled by kernel config)'
+bad='BUG:|WARNING:|Oops|KASAN|KFENCE|DMA-API|lockdep|hung task|Call Trace|general protection|Kernel panic|hardware error'
+splats=$(grep -E -- "$bad" <<< "$clean" | grep -Ev -- "$benign" | awk '!seen[$0]++' | head -n 20 || true)
+done_line=$(grep -E '^GUEST-DONE rc=' <<< "$clean" | tail -n 1 || true)
+
+reason=
+if ((rc == 124 || rc == 137)); then
+	reason="QEMU timed out after ${tmo}s"
+elif [[ -z $done_line ]]; then
+	if grep -q 'Kernel panic' <<< "$clean"; then
+		reason="no GUEST-DONE: kernel panic (QEMU exit $rc)"
+	else
+		reason="no GUEST-DONE: guest crashed or QEMU failed (QEMU exit $rc)"
+	fi
+elif ((rc != 0)); then
+	reason="QEMU exited with status $rc"
+fi
+if [[ -n $splats ]]; then
+	reason="${reason:+$reason; }error messages in log"
+	while IFS= read -r l; do echo "  log: $l"; done <<< "$splats"
+fi
+[[ -z $done_line || $done_line == "GUEST-DONE rc=0" ]] ||
+	echo "vm-run.sh: $label: guest.sh ended with ${done_line#GUEST-DONE }" >&2
+
+if [[ -n $reason ]]; then
+	echo "FAIL: vm-clean-log:$label: $reason"
+	exit 1
+fi
+echo "PASS: vm-clean-log:$label"
+grep -qE '^FAIL: ' <<< "$clean" && exit 1
+exit 0
