@@ -21,9 +21,9 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 
 /* 6.2: class devnode() callbacks take a const device. */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
-typedef struct device fpgadma_devnode_dev_t;
+#define FPGADMA_DEVNODE_CONST
 #else
-typedef const struct device fpgadma_devnode_dev_t;
+#define FPGADMA_DEVNODE_CONST const
 #endif
 
 /* 6.4: class_create() lost its owner argument. */

@@ -325,11 +325,11 @@ static int fpgadma_wait_done(struct fpgadma_dev *fdev, struct file *filp,
 			return -EAGAIN;
 		if (timeout_ms)
 			t = wait_event_interruptible_timeout(fdev->wq,
-					fpgadma_has_news(fdev, gen),
-					msecs_to_jiffies(timeout_ms));
+							     fpgadma_has_news(fdev, gen),
+							     msecs_to_jiffies(timeout_ms));
 		else
 			t = wait_event_interruptible(fdev->wq,
-					fpgadma_has_news(fdev, gen));
+						     fpgadma_has_news(fdev, gen));
 		if (t < 0)
 			return t;
 		if (timeout_ms && !t)
@@ -482,30 +482,35 @@ static size_t fpgadma_copy_bytes(struct fpgadma_dev *fdev,
 	return copied;
 }
 
+/*
+ * Copy mode fills the whole user buffer, as a file read would (so that dd
+ * with a large bs gets full blocks); it returns less only when interrupted
+ * by a signal, the timeout, O_NONBLOCK, a stop or removal after some bytes
+ * were copied.
+ */
 static ssize_t fpgadma_read_copy(struct file *filp, struct fpgadma_bufs *bufs,
 				 u32 gen, char __user *buf, size_t count)
 {
 	struct fpgadma_file *f = filp->private_data;
 	struct fpgadma_dev *fdev = f->fdev;
-	size_t copied;
-	int ret, err;
+	size_t copied = 0;
+	int ret = 0, err;
 
-	if (!count)
-		return 0;
-	for (;;) {
+	while (copied < count) {
 		ret = mutex_lock_interruptible(&fdev->read_lock);
 		if (ret)
-			return ret;
-		copied = fpgadma_copy_bytes(fdev, bufs, gen, buf, count, &err);
+			break;
+		copied += fpgadma_copy_bytes(fdev, bufs, gen, buf + copied,
+					     count - copied, &err);
 		mutex_unlock(&fdev->read_lock);
-		if (copied)
-			return copied;
-		if (err != -ENOENT)
-			return err;
+		ret = err;
+		if (copied == count || err != -ENOENT)
+			break;
 		ret = fpgadma_wait_done(fdev, filp, gen);
 		if (ret)
-			return ret;
+			break;
 	}
+	return copied ?: ret;
 }
 
 static ssize_t fpgadma_read(struct file *filp, char __user *buf, size_t count,

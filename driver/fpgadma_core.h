@@ -123,8 +123,11 @@ struct fpgadma_dev {
 	void __iomem *regs;
 	int irq;
 
+	/* config, owner, dead; see the kernel-doc above for all three locks */
 	struct mutex lock;
+	/* consumers' take-and-copy; copy-mode position */
 	struct mutex read_lock;
+	/* ring state and gen; taken in hard IRQ context */
 	spinlock_t ring_lock;
 	wait_queue_head_t wq;
 

@@ -281,25 +281,52 @@ static struct fpgadma_dev *to_fdev(struct device *dev)
 	return container_of(dev, struct fpgadma_dev, dev);
 }
 
-#define FPGADMA_RING_ATTR(field)					\
-static ssize_t field##_show(struct device *dev,				\
-			    struct device_attribute *attr, char *buf)	\
-{									\
-	struct fpgadma_dev *fdev = to_fdev(dev);			\
-	u64 val;							\
-									\
-	spin_lock_irq(&fdev->ring_lock);				\
-	val = fdev->ring.field;						\
-	spin_unlock_irq(&fdev->ring_lock);				\
-	return sysfs_emit(buf, "%llu\n", val);				\
-}									\
-static DEVICE_ATTR_RO(field)
+/* A consistent copy of the ring's counters. */
+static struct fpgadma_ring fpgadma_ring_snapshot(struct device *dev)
+{
+	struct fpgadma_dev *fdev = to_fdev(dev);
+	struct fpgadma_ring snap;
 
-FPGADMA_RING_ATTR(completed);
-FPGADMA_RING_ATTR(dequeued);
-FPGADMA_RING_ATTR(released);
-FPGADMA_RING_ATTR(dropped);
-FPGADMA_RING_ATTR(streaming);
+	spin_lock_irq(&fdev->ring_lock);
+	snap = fdev->ring;
+	spin_unlock_irq(&fdev->ring_lock);
+	return snap;
+}
+
+static ssize_t completed_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", fpgadma_ring_snapshot(dev).completed);
+}
+static DEVICE_ATTR_RO(completed);
+
+static ssize_t dequeued_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", fpgadma_ring_snapshot(dev).dequeued);
+}
+static DEVICE_ATTR_RO(dequeued);
+
+static ssize_t released_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", fpgadma_ring_snapshot(dev).released);
+}
+static DEVICE_ATTR_RO(released);
+
+static ssize_t dropped_show(struct device *dev,
+			    struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", fpgadma_ring_snapshot(dev).dropped);
+}
+static DEVICE_ATTR_RO(dropped);
+
+static ssize_t streaming_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", fpgadma_ring_snapshot(dev).streaming);
+}
+static DEVICE_ATTR_RO(streaming);
 
 static ssize_t buf_count_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
@@ -364,7 +391,8 @@ const struct attribute_group *fpgadma_groups[] = {
 	NULL,
 };
 
-static char *fpgadma_devnode(fpgadma_devnode_dev_t *dev, umode_t *mode)
+static char *fpgadma_devnode(FPGADMA_DEVNODE_CONST struct device *dev,
+			     umode_t *mode)
 {
 	if (mode)
 		*mode = 0660;

@@ -1,0 +1,134 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# In-guest fpgadma test driver (busybox sh), run as /guest.sh by the
+# initramfs /init. Expects /fpgadma.ko and /fpgadma_test at /.
+# Prints "PASS: name" / "FAIL: name: reason" lines; always exits 0 and
+# leaves the module unloaded.
+
+KO=/fpgadma.ko
+T=/fpgadma_test
+MOD=fpgadma
+N0=/dev/fpgadma0
+N1=/dev/fpgadma1
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1: $2"; }
+
+mod_loaded() { grep -q "^$MOD " /proc/modules; }
+
+# wait_nodes present|absent TENTHS: both device nodes appear / disappear.
+wait_nodes() {
+	local n=0
+	while [ "$n" -lt "$2" ]; do
+		if [ "$1" = present ]; then
+			[ -c $N0 ] && [ -c $N1 ] && return 0
+		else
+			[ ! -e $N0 ] && [ ! -e $N1 ] && return 0
+		fi
+		sleep 0.1
+		n=$((n + 1))
+	done
+	return 1
+}
+
+# run_sub NAME: run one subcommand, bounded as a last resort (the binary
+# has its own per-subtest watchdog).
+run_sub() {
+	timeout -s KILL 300 $T "$1"
+	rc=$?
+	if [ $rc -eq 137 ]; then
+		fail "$1" "killed after 300 s"
+	elif [ $rc -gt 1 ]; then
+		fail "$1" "exited with status $rc"
+	fi
+}
+
+if ! insmod $KO; then
+	fail insmod "insmod $KO failed"
+	exit 0
+fi
+pass insmod
+if wait_nodes present 50; then
+	pass nodes-appear
+else
+	fail nodes-appear "$N0 and $N1 not both present after 5 s"
+fi
+
+for sub in probe stream reconfig drops modes badinput copy; do
+	run_sub $sub
+done
+
+# dd semantics: capture with busybox dd and check the byte stream.
+rm -f /tmp/cap.bin
+if timeout -s KILL 30 dd if=$N0 of=/tmp/cap.bin bs=64K count=2 2>/dev/null; then
+	$T check-file /tmp/cap.bin 4088 8176
+else
+	fail copy.dd-file-pattern "dd if=$N0 bs=64K count=2 failed or hung"
+fi
+rm -f /tmp/cap.bin
+
+run_sub unbind-reader
+
+# rmmod must be refused while a file is open, and work once it is closed.
+name=rmmod-refused-while-open
+$T hold-open &
+holder=$!
+sleep 1
+if ! kill -0 $holder 2>/dev/null; then
+	fail $name "hold-open exited early"
+elif rmmod $MOD 2>/dev/null; then
+	fail $name "rmmod succeeded while $N0 was open"
+	insmod $KO
+	wait_nodes present 50
+elif ! mod_loaded; then
+	fail $name "module gone from /proc/modules although rmmod failed"
+else
+	kill $holder
+	wait $holder 2>/dev/null
+	holder=
+	ok=
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		if rmmod $MOD 2>/dev/null; then ok=1; break; fi
+		sleep 0.2
+	done
+	if [ -z "$ok" ]; then
+		fail $name "rmmod failed after the holder was killed"
+	elif mod_loaded; then
+		fail $name "module still listed after rmmod"
+	elif ! wait_nodes absent 50; then
+		fail $name "device nodes still present after rmmod"
+	else
+		pass $name
+	fi
+fi
+[ -n "$holder" ] && kill $holder 2>/dev/null && wait $holder 2>/dev/null
+
+# 20 load/unload cycles; nodes must appear and disappear each time.
+name=load-unload-20
+mod_loaded && rmmod $MOD
+err=
+i=1
+while [ $i -le 20 ] && [ -z "$err" ]; do
+	if ! insmod $KO; then
+		err="cycle $i: insmod failed"
+	elif ! wait_nodes present 50; then
+		err="cycle $i: nodes did not appear"
+	elif ! rmmod $MOD; then
+		err="cycle $i: rmmod failed"
+	elif mod_loaded; then
+		err="cycle $i: module still listed after rmmod"
+	elif ! wait_nodes absent 50; then
+		err="cycle $i: nodes did not disappear"
+	fi
+	i=$((i + 1))
+done
+if [ -z "$err" ]; then pass $name; else fail $name "$err"; fi
+
+# Leave the module unloaded.
+mod_loaded && rmmod $MOD
+if mod_loaded; then
+	fail module-unloaded-at-end "$MOD still loaded"
+else
+	pass module-unloaded-at-end
+fi
+exit 0

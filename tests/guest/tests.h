@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Subcommand entry points of fpgadma_test; each returns nonzero on failure. */
+#ifndef FPGADMA_TESTS_H
+#define FPGADMA_TESTS_H
+
+int cmd_probe(const char *dev);
+int cmd_stream(const char *dev);
+int cmd_reconfig(const char *dev);
+int cmd_drops(const char *dev);
+int cmd_modes(const char *dev);
+int cmd_badinput(const char *dev);
+int cmd_copy(const char *dev);
+int cmd_unbind_reader(const char *dev);
+
+#endif /* FPGADMA_TESTS_H */
