@@ -54,6 +54,15 @@ else
 	fail nodes-appear "$N0 and $N1 not both present after 5 s"
 fi
 
+# The interrupt mode the kernel gave us: MSI, or INTx with pci=nomsi.
+want=PCI-MSI
+grep -q 'pci=nomsi' /proc/cmdline && want=IO-APIC
+if grep -E 'fpgadma[01]$' /proc/interrupts | grep -q "$want"; then
+	pass "irq-mode-$want"
+else
+	fail "irq-mode-$want" "$(grep fpgadma /proc/interrupts)"
+fi
+
 for sub in probe stream reconfig drops modes badinput copy; do
 	run_sub $sub
 done
@@ -123,6 +132,12 @@ while [ $i -le 20 ] && [ -z "$err" ]; do
 	i=$((i + 1))
 done
 if [ -z "$err" ]; then pass $name; else fail $name "$err"; fi
+
+# Extra in-guest scripts staged by other check lanes; each loads and
+# unloads the module itself.
+for extra in /guest.d/*.sh; do
+	[ -f "$extra" ] && sh "$extra"
+done
 
 # Leave the module unloaded.
 mod_loaded && rmmod $MOD

@@ -1,0 +1,23 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Boot the kernel the module was built for, with two edu devices, and run
+# the staged suite: once with MSI, once with INTx only (pci=nomsi).
+. "$(dirname -- "$0")/lib.sh"
+
+if [[ ! -f $STAGE/fpgadma.ko || ! -f $STAGE/guest.sh ]]; then
+	fail "vm:$KVER: nothing to run (a build failed)"
+	exit 0
+fi
+scripts/mkinitramfs.sh "$OUT/initramfs.cpio.gz" "$STAGE" || {
+	fail "vm:initramfs"
+	exit 0
+}
+for mode in msi intx; do
+	append=
+	[[ $mode == intx ]] && append="pci=nomsi"
+	scripts/vm-run.sh --kernel "/boot/vmlinuz-$KVER" \
+		--initrd "$OUT/initramfs.cpio.gz" --edu 2 --timeout 1200 \
+		--append "$append" --log "$OUT/vm-$KVER-$mode.log" \
+		--label "$KVER-$mode" | sed "s/^\(PASS\|FAIL\): /&$mode:/" >> "$RESULTS"
+	grep -E "^(FAIL: $mode:|  log:)" "$RESULTS" || true
+done
