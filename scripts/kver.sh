@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Print the kernel release the VM tests boot and build the module against:
-# the newest /boot/vmlinuz-<ver> (-amd64, not -rt) with matching
-# /usr/src/linux-headers-<ver>. Override with env KVER.
+# the one Debian's linux-image-amd64 metapackage installs (bookworm: 6.1),
+# whose image is in /boot and headers in /usr/src. Other installed kernels
+# (the matrix) do not change it. Override with env KVER.
 # Usage: scripts/kver.sh
 set -euo pipefail
 
@@ -11,15 +12,11 @@ if [[ -n ${KVER:-} ]]; then
 	exit 0
 fi
 
-best=
-while read -r ver; do
-	[[ -d /usr/src/linux-headers-$ver ]] && best=$ver
-done < <(find /boot -maxdepth 1 -name 'vmlinuz-*-amd64' ! -name '*-rt-amd64' \
-		-printf '%f\n' | sed 's/^vmlinuz-//' | sort -V)
-
-if [[ -z $best ]]; then
-	echo "kver.sh: no /boot/vmlinuz-*-amd64 with matching /usr/src/linux-headers-*;" \
-	     "run scripts/deps.sh or set KVER" >&2
+dep=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null || true)
+ver=$(sed -n 's/^linux-image-\([^ ,]*\).*/\1/p' <<< "$dep")
+if [[ -z $ver || ! -e /boot/vmlinuz-$ver || ! -d /usr/src/linux-headers-$ver ]]; then
+	echo "kver.sh: linux-image-amd64's kernel ('$ver') lacks /boot/vmlinuz or" \
+	     "/usr/src/linux-headers; run scripts/deps.sh or set KVER" >&2
 	exit 1
 fi
-echo "$best"
+echo "$ver"

@@ -281,6 +281,7 @@ static const struct {
 	{ "copy", cmd_copy },
 	{ "unbind-reader", cmd_unbind_reader },
 	{ "hold-open", cmd_hold_open },
+	{ "enomem", cmd_enomem },
 };
 
 static void usage(void)

@@ -133,6 +133,14 @@ while [ $i -le 20 ] && [ -z "$err" ]; do
 done
 if [ -z "$err" ]; then pass $name; else fail $name "$err"; fi
 
+# A ring beyond the guest's DMA-able memory: ENOMEM, old ring intact.
+if insmod $KO max_ring_mb=2048 && wait_nodes present 50; then
+	run_sub enomem
+	rmmod $MOD
+else
+	fail enomem.load "insmod $KO max_ring_mb=2048 failed"
+fi
+
 # Extra in-guest scripts staged by other check lanes; each loads and
 # unloads the module itself.
 for extra in /guest.d/*.sh; do

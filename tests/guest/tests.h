@@ -11,5 +11,6 @@ int cmd_modes(const char *dev);
 int cmd_badinput(const char *dev);
 int cmd_copy(const char *dev);
 int cmd_unbind_reader(const char *dev);
+int cmd_enomem(const char *dev);
 
 #endif /* FPGADMA_TESTS_H */
