@@ -94,6 +94,8 @@ static long fpgadma_ioc_info(struct fpgadma_dev *fdev, void __user *arg)
 	info.api_version = FPGADMA_API_VERSION;
 	info.caps = FPGADMA_CAP_STREAM | FPGADMA_CAP_COPY | FPGADMA_CAP_POLL |
 		    FPGADMA_CAP_TIMEOUT | FPGADMA_CAP_RECONFIG;
+	if (fdev->ops->set_coalesce)
+		info.caps |= FPGADMA_CAP_COALESCE;
 	info.buf_count = fdev->bufs->count;
 	info.buf_size = fdev->bufs->size;
 	info.max_buf_count = fdev->limits.max_count;
@@ -180,7 +182,6 @@ static int fpgadma_release_locked(struct file *filp, const u32 *index, u32 n)
 	struct fpgadma_file *f = filp->private_data;
 	struct fpgadma_dev *fdev = f->fdev;
 	int ret;
-	u32 i;
 
 	if (fdev->owner && fdev->owner != filp)
 		return -EBUSY;
@@ -188,9 +189,8 @@ static int fpgadma_release_locked(struct file *filp, const u32 *index, u32 n)
 		return -EINVAL;
 	spin_lock_irq(&fdev->ring_lock);
 	ret = fpgadma_ring_release(&fdev->ring, index, n);
-	if (!ret && fdev->ops->queue)
-		for (i = 0; i < n; i++)
-			fdev->ops->queue(fdev, index[i]);
+	if (!ret && n && fdev->ops->queue)
+		fdev->ops->queue(fdev, index, n);
 	spin_unlock_irq(&fdev->ring_lock);
 	return ret == -EPIPE ? -EINVAL : ret;
 }
@@ -265,6 +265,26 @@ static long fpgadma_ioc_set_timeout(struct fpgadma_file *f, void __user *arg)
 	return 0;
 }
 
+static long fpgadma_ioc_set_coalesce(struct fpgadma_dev *fdev,
+				     void __user *arg)
+{
+	struct fpgadma_coalesce c;
+	int ret;
+
+	if (copy_from_user(&c, arg, sizeof(c)))
+		return -EFAULT;
+	if (c.flags || c.reserved)
+		return -EINVAL;
+	if (!fdev->ops->set_coalesce)
+		return -EOPNOTSUPP;
+	ret = fpgadma_lock_live(fdev);
+	if (ret)
+		return ret;
+	ret = fdev->ops->set_coalesce(fdev, c.count, c.usecs);
+	mutex_unlock(&fdev->lock);
+	return ret;
+}
+
 static long fpgadma_ioctl(struct file *filp, unsigned int cmd,
 			  unsigned long arg)
 {
@@ -290,6 +310,8 @@ static long fpgadma_ioctl(struct file *filp, unsigned int cmd,
 		return fpgadma_ioc_get_stats(fdev, uarg);
 	case FPGADMA_IOC_SET_TIMEOUT:
 		return fpgadma_ioc_set_timeout(f, uarg);
+	case FPGADMA_IOC_SET_COALESCE:
+		return fpgadma_ioc_set_coalesce(fdev, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -476,7 +498,7 @@ static size_t fpgadma_copy_bytes(struct fpgadma_dev *fdev,
 		if (fdev->gen == gen &&
 		    !fpgadma_ring_release(&fdev->ring, &index, 1) &&
 		    fdev->ops->queue)
-			fdev->ops->queue(fdev, index);
+			fdev->ops->queue(fdev, &index, 1);
 		spin_unlock_irq(&fdev->ring_lock);
 	}
 	return copied;

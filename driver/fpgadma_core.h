@@ -37,8 +37,11 @@ struct fpgadma_dev;
  *            buffers. Called with fdev->lock held; may sleep.
  * @stop:     stop filling: on return no transfer is in flight and no more
  *            completions will be reported. fdev->lock held; may sleep.
- * @queue:    optional: buffer @index was given back to the device.
+ * @queue:    optional: @n buffers in @index were given back to the device
+ *            (they are at the end of the ring's queue, in this order).
  *            Called with fdev->ring_lock held, interrupts off.
+ * @set_coalesce: optional: interrupt after @count completions or @usecs
+ *            after the first; fdev->lock held. -EINVAL if unsupported.
  * @irq:      interrupt handler; reports completions with the ring helpers
  *            under fdev->ring_lock. Returns IRQ_NONE if the device did not
  *            interrupt (the line may be shared).
@@ -50,7 +53,8 @@ struct fpgadma_engine_ops {
 	void (*remove)(struct fpgadma_dev *fdev);
 	int (*start)(struct fpgadma_dev *fdev);
 	void (*stop)(struct fpgadma_dev *fdev);
-	void (*queue)(struct fpgadma_dev *fdev, u32 index);
+	void (*queue)(struct fpgadma_dev *fdev, const u32 *index, u32 n);
+	int (*set_coalesce)(struct fpgadma_dev *fdev, u32 count, u32 usecs);
 	irqreturn_t (*irq)(struct fpgadma_dev *fdev);
 };
 
@@ -178,8 +182,27 @@ extern const struct file_operations fpgadma_fops;
 int fpgadma_pci_register(void);
 void fpgadma_pci_unregister(void);
 
+/* fpgadma_platform.c */
+int fpgadma_platform_register(void);
+void fpgadma_platform_unregister(void);
+
+/**
+ * struct fpgadma_platform_data - a device whose registers are not MMIO
+ * @regs: the register block (the software model's memory).
+ * @irq:  its interrupt.
+ */
+struct fpgadma_platform_data {
+	void __iomem *regs;
+	int irq;
+};
+
+/* fpgadma_model.c */
+int fpgadma_model_create(unsigned int count);
+void fpgadma_model_destroy(void);
+
 /* Engines */
 extern const struct fpgadma_engine_ops fpgadma_edu_ops;
+extern const struct fpgadma_engine_ops fpgadma_stream_ops;
 
 /**
  * fpgadma_wake_readers() - tell readers and pollers that records are ready

@@ -10,9 +10,29 @@
 #include "compat.h"
 #include "fpgadma_core.h"
 
+/*
+ * driver_data selects the engine. Devices added at run time through
+ * /sys/bus/pci/drivers/fpgadma/new_id get 0, the stream engine, unless
+ * they pass another index as the 7th field.
+ */
+enum {
+	FPGADMA_PCI_STREAM,
+	FPGADMA_PCI_EDU,
+};
+
+static const struct fpgadma_engine_ops *const fpgadma_pci_engines[] = {
+	[FPGADMA_PCI_STREAM] = &fpgadma_stream_ops,
+	[FPGADMA_PCI_EDU] = &fpgadma_edu_ops,
+};
+
 static const struct pci_device_id fpgadma_pci_ids[] = {
 	/* QEMU edu */
-	{ PCI_DEVICE(0x1234, 0x11e8), .driver_data = (kernel_ulong_t)&fpgadma_edu_ops },
+	{ PCI_DEVICE(0x1234, 0x11e8), .driver_data = FPGADMA_PCI_EDU },
+	/*
+	 * new_id only accepts a driver_data that some entry has: this one
+	 * carries 0 and never matches (0xffff is no vendor).
+	 */
+	{ PCI_DEVICE(0xffff, 0xffff), .driver_data = FPGADMA_PCI_STREAM },
 	{ }
 };
 MODULE_DEVICE_TABLE(pci, fpgadma_pci_ids);
@@ -20,11 +40,14 @@ MODULE_DEVICE_TABLE(pci, fpgadma_pci_ids);
 static int fpgadma_pci_probe(struct pci_dev *pdev,
 			     const struct pci_device_id *id)
 {
-	const struct fpgadma_engine_ops *ops = (const void *)id->driver_data;
+	const struct fpgadma_engine_ops *ops;
 	struct fpgadma_dev *fdev;
 	void __iomem *regs;
 	int ret, irq;
 
+	if (id->driver_data >= ARRAY_SIZE(fpgadma_pci_engines))
+		return -EINVAL;
+	ops = fpgadma_pci_engines[id->driver_data];
 	ret = pcim_enable_device(pdev);
 	if (ret)
 		return ret;

@@ -197,7 +197,7 @@ int fpgadma_ring_complete(struct fpgadma_ring *ring, u32 index,
 	fifo_push(&ring->done, ring->count, index);
 	ring->completed++;
 	ring->bytes += bytes_used;
-	if (flags)
+	if (flags & FPGADMA_RING_FLAG_ERROR)
 		ring->errors++;
 	return 0;
 }

@@ -32,6 +32,9 @@ enum fpgadma_buf_state {
  * @flags:        FPGADMA_REC_* bits.
  * @lost_before:  buffers dropped since the previous completion.
  */
+/* fpgadma_ring_meta.flags bit counted as an error (FPGADMA_REC_ERROR). */
+#define FPGADMA_RING_FLAG_ERROR	1U
+
 struct fpgadma_ring_meta {
 	u64 sequence;
 	u64 timestamp_ns;

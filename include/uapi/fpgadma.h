@@ -57,6 +57,7 @@
 #define FPGADMA_CAP_POLL	(1U << 2)	/* poll/epoll on records */
 #define FPGADMA_CAP_TIMEOUT	(1U << 3)	/* FPGADMA_IOC_SET_TIMEOUT */
 #define FPGADMA_CAP_RECONFIG	(1U << 4)	/* FPGADMA_IOC_SET_RING */
+#define FPGADMA_CAP_COALESCE	(1U << 5)	/* FPGADMA_IOC_SET_COALESCE */
 
 /* fpgadma_info.flags */
 #define FPGADMA_INFO_STREAMING	(1U << 0)	/* a consumer is streaming */
@@ -197,6 +198,26 @@ struct fpgadma_stats {
 	__u64 reserved[4];
 };
 
+/**
+ * struct fpgadma_coalesce - interrupt moderation (FPGADMA_IOC_SET_COALESCE)
+ * @count:    interrupt once this many buffers completed (0 or 1: each).
+ * @usecs:    ... or this many microseconds after the first completion not
+ *            yet signalled (0: no time limit). With a count above 1, set a
+ *            time limit too, or a slow stream may wait for its interrupt.
+ * @flags:    zero.
+ * @reserved: zero.
+ *
+ * Only for engines with FPGADMA_CAP_COALESCE (EOPNOTSUPP otherwise);
+ * EINVAL for values the engine cannot do. Applies at once, also while
+ * streaming.
+ */
+struct fpgadma_coalesce {
+	__u32 count;
+	__u32 usecs;
+	__u32 flags;
+	__u32 reserved;
+};
+
 #define FPGADMA_IOC_MAGIC	0xBF
 
 #define FPGADMA_IOC_INFO	_IOR(FPGADMA_IOC_MAGIC, 0x00, struct fpgadma_info)
@@ -206,5 +227,6 @@ struct fpgadma_stats {
 #define FPGADMA_IOC_RELEASE	_IOW(FPGADMA_IOC_MAGIC, 0x04, struct fpgadma_release)
 #define FPGADMA_IOC_GET_STATS	_IOR(FPGADMA_IOC_MAGIC, 0x05, struct fpgadma_stats)
 #define FPGADMA_IOC_SET_TIMEOUT	_IOW(FPGADMA_IOC_MAGIC, 0x06, struct fpgadma_timeout)
+#define FPGADMA_IOC_SET_COALESCE _IOW(FPGADMA_IOC_MAGIC, 0x07, struct fpgadma_coalesce)
 
 #endif /* _UAPI_FPGADMA_H */

@@ -5,6 +5,7 @@
 
 if make -s -C tests/host O="$PWD/$OUT" all > "$OUT/host-build.log" 2>&1; then
 	"$OUT/ring_test" >> "$RESULTS"
+	"$OUT/fse_queue_test" >> "$RESULTS"
 	grep '^FAIL' "$RESULTS" || true
 else
 	fail "build:host-tests: see $OUT/host-build.log"

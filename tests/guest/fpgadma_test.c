@@ -282,6 +282,7 @@ static const struct {
 	{ "unbind-reader", cmd_unbind_reader },
 	{ "hold-open", cmd_hold_open },
 	{ "enomem", cmd_enomem },
+	{ "model", cmd_model },
 };
 
 static void usage(void)

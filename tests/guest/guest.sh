@@ -141,6 +141,14 @@ else
 	fail enomem.load "insmod $KO max_ring_mb=2048 failed"
 fi
 
+# The stream engine through its software model.
+if insmod $KO model_devices=1 && wait_nodes present 50; then
+	run_sub model
+	rmmod $MOD
+else
+	fail model.load "insmod $KO model_devices=1 failed"
+fi
+
 # Extra in-guest scripts staged by other check lanes; each loads and
 # unloads the module itself.
 for extra in /guest.d/*.sh; do

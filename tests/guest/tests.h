@@ -12,5 +12,6 @@ int cmd_badinput(const char *dev);
 int cmd_copy(const char *dev);
 int cmd_unbind_reader(const char *dev);
 int cmd_enomem(const char *dev);
+int cmd_model(const char *dev);
 
 #endif /* FPGADMA_TESTS_H */

@@ -1,0 +1,558 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * model: the stream engine through its software model (load the module
+ * with model_devices=1). Integrity soak, exact drop accounting with a slow
+ * consumer, each injected fault, and interrupt coalescing.
+ *
+ * The model writes word k of production s as s ^ (k * MIX); word 0 is s,
+ * which must equal the record's sequence number.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "tests.h"
+
+#define MIX		0x9e3779b97f4a7c15ULL
+#define BATCH		16
+#define SOAK_BUFFERS	100000
+
+struct mctx {
+	char path[64];
+	char knobs[128];	/* the model's sysfs directory */
+	int fd;
+	struct fpgadma_info info;
+	uint8_t *ring;
+	uint64_t next_seq;	/* expected sequence of the next record */
+	uint64_t lost_sum;
+	uint64_t records;
+};
+
+static bool knob_write(struct mctx *c, const char *knob, unsigned long val)
+{
+	char path[192];
+	FILE *f;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/%s", c->knobs, knob);
+	f = fopen(path, "w");
+	if (!f)
+		return failf("open %s: %s", path, strerror(errno));
+	ok = fprintf(f, "%lu\n", val) > 0;
+	ok &= fclose(f) == 0;
+	return ok ? true : failf("write %lu to %s: %s", val, path,
+				 strerror(errno));
+}
+
+static bool knob_read(struct mctx *c, const char *knob, uint64_t *val)
+{
+	char path[192];
+	FILE *f;
+	unsigned long long v;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/%s", c->knobs, knob);
+	f = fopen(path, "r");
+	if (!f)
+		return failf("open %s: %s", path, strerror(errno));
+	n = fscanf(f, "%llu", &v);
+	fclose(f);
+	if (n != 1)
+		return failf("cannot parse %s", path);
+	*val = v;
+	return true;
+}
+
+/* The first /dev/fpgadmaN whose engine is "stream". */
+static bool find_model(struct mctx *c)
+{
+	char engine[32];
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		char dev[16];
+
+		snprintf(dev, sizeof(dev), "fpgadma%d", i);
+		if (!sysfs_read(dev, "engine", engine, sizeof(engine)))
+			continue;
+		if (strncmp(engine, "stream", 6))
+			continue;
+		snprintf(c->path, sizeof(c->path), "/dev/%s", dev);
+		snprintf(c->knobs, sizeof(c->knobs),
+			 "/sys/class/fpgadma/%s/device", dev);
+		return true;
+	}
+	return failf("no stream-engine device; load with model_devices=1");
+}
+
+static bool model_open(struct mctx *c, uint32_t count, uint32_t size,
+		       unsigned long rate)
+{
+	c->fd = -1;
+	c->ring = NULL;
+	if (!find_model(c))
+		return false;
+	c->fd = dev_open(c->path, O_RDWR);
+	if (c->fd < 0)
+		return false;
+	if (!set_ring(c->fd, count, size) || !get_info(c->fd, &c->info) ||
+	    !set_timeout(c->fd, 3000) || !knob_write(c, "rate", rate) ||
+	    !knob_write(c, "fill", 2))
+		return false;
+	c->ring = map_ring(c->fd, &c->info);
+	if (!c->ring)
+		return false;
+	c->next_seq = 0;
+	c->lost_sum = 0;
+	c->records = 0;
+	return EXPECT_OK(ioctl(c->fd, FPGADMA_IOC_START), "START");
+}
+
+static void model_close(struct mctx *c)
+{
+	if (c->ring)
+		munmap(c->ring, ring_bytes(&c->info));
+	if (c->fd >= 0) {
+		ioctl(c->fd, FPGADMA_IOC_STOP);
+		close(c->fd);
+	}
+	/* Leave the model as the next test expects it. */
+	knob_write(c, "rate", 0);
+	knob_write(c, "fill", 2);
+}
+
+/* Check one record and its buffer; updates the expected sequence. */
+static bool check_record(struct mctx *c, const struct fpgadma_record *r,
+			 bool full)
+{
+	const uint64_t *w;
+	uint32_t k;
+
+	if (r->index >= c->info.buf_count)
+		return failf("record index %u out of range", r->index);
+	if (r->sequence != c->next_seq + r->lost_before)
+		return failf("sequence %llu, expected %llu + lost %u",
+			     (unsigned long long)r->sequence,
+			     (unsigned long long)c->next_seq, r->lost_before);
+	c->next_seq = r->sequence + 1;
+	c->lost_sum += r->lost_before;
+	c->records++;
+	if (r->flags & FPGADMA_REC_ERROR)
+		return true;
+	w = (const uint64_t *)(c->ring + (size_t)r->index * c->info.buf_size);
+	if (r->bytes_used >= 8 && w[0] != r->sequence)
+		return failf("buffer %u word 0 is %llu, record says %llu",
+			     r->index, (unsigned long long)w[0],
+			     (unsigned long long)r->sequence);
+	for (k = 1; full && k < r->bytes_used / 8; k++)
+		if (w[k] != (r->sequence ^ (k * MIX)))
+			return failf("buffer %u (seq %llu) word %u corrupt",
+				     r->index, (unsigned long long)r->sequence, k);
+	return true;
+}
+
+/* Read up to max records (at least one, bounded by the timeout). */
+static long read_records(struct mctx *c, struct fpgadma_record *r, size_t max)
+{
+	ssize_t n = read(c->fd, r, max * sizeof(*r));
+
+	if (n < 0) {
+		failf("read: %s", errname(errno));
+		return -errno;
+	}
+	return n / (ssize_t)sizeof(*r);
+}
+
+static bool release_records(struct mctx *c, const struct fpgadma_record *r,
+			    long n)
+{
+	uint32_t idx[64];
+	long i;
+
+	if (n > 64)
+		return failf("release of %ld records at once", n);
+	for (i = 0; i < n; i++)
+		idx[i] = r[i].index;
+	return EXPECT_OK(ioc_release(c->fd, idx, (uint32_t)n, 0), "RELEASE");
+}
+
+/* Stream n records: check each, release each batch. */
+static bool pump(struct mctx *c, uint64_t n, bool full)
+{
+	struct fpgadma_record r[BATCH];
+	uint64_t done = 0;
+
+	while (done < n) {
+		long got = read_records(c, r, BATCH), i;
+
+		if (got < 0)
+			return false;
+		for (i = 0; i < got; i++)
+			if (!check_record(c, &r[i], full))
+				return false;
+		if (!release_records(c, r, got))
+			return false;
+		done += got;
+	}
+	return true;
+}
+
+static bool t_soak(void *arg)
+{
+	struct mctx *c = arg;
+	uint64_t t0, dt;
+	bool ok;
+
+	if (!model_open(c, 64, 4096, 0))
+		return false;
+	t0 = now_ns();
+	ok = pump(c, SOAK_BUFFERS, true);
+	dt = now_ns() - t0;
+	if (ok && c->lost_sum)
+		ok = failf("%llu buffers lost under flow control",
+			   (unsigned long long)c->lost_sum);
+	if (ok)
+		printf("INFO: model.soak: %llu buffers verified in %.1f s\n",
+		       (unsigned long long)c->records, dt / 1e9);
+	model_close(c);
+	return ok;
+}
+
+/*
+ * A consumer slower than the source: drops must show up exactly, as gaps
+ * in the sequence matching lost_before, and held buffers must not change.
+ */
+static bool t_slow_consumer(void *arg)
+{
+	struct mctx *c = arg;
+	struct fpgadma_record r[64];
+	struct fpgadma_stats st0, st1;
+	uint64_t model_drops = 0, held_word[8];
+	long got = 0, i, total = 0;
+	bool ok = false;
+
+	if (!model_open(c, 8, 4096, 2000) || !get_stats(c->fd, &st0))
+		goto out;
+	while (total < 200) {
+		got = read_records(c, r, 1);
+		if (got < 0 || !check_record(c, &r[0], true))
+			goto out;
+		sleep_ms(5);
+		if (!release_records(c, r, 1))
+			goto out;
+		total++;
+	}
+	if (!c->lost_sum) {
+		failf("a consumer 10x slower than the source lost nothing");
+		goto out;
+	}
+	/* Hold every buffer: no completion can come, so counts settle. */
+	for (total = 0; total < 8; total += got) {
+		got = read_records(c, r + total, 8 - total);
+		if (got < 0)
+			goto out;
+		for (i = total; i < total + got; i++)
+			if (!check_record(c, &r[i], true))
+				goto out;
+	}
+	for (i = 0; i < 8; i++)
+		held_word[i] = *(uint64_t *)(c->ring +
+					     (size_t)r[i].index * c->info.buf_size);
+	sleep_ms(100);	/* ~200 more drops, none reported yet */
+	if (!get_stats(c->fd, &st1))
+		goto out;
+	if (st1.dropped - st0.dropped != c->lost_sum) {
+		failf("stats dropped %llu, records report %llu",
+		      (unsigned long long)(st1.dropped - st0.dropped),
+		      (unsigned long long)c->lost_sum);
+		goto out;
+	}
+	for (i = 0; i < 8; i++)
+		if (*(uint64_t *)(c->ring + (size_t)r[i].index *
+				  c->info.buf_size) != held_word[i]) {
+			failf("held buffer %u changed", r[i].index);
+			goto out;
+		}
+	if (!knob_read(c, "dropped", &model_drops))
+		goto out;
+	/* The model also counts its drops since the last completion. */
+	if (model_drops < c->lost_sum + 100) {
+		failf("model dropped %llu, reported %llu: expected ~200 more",
+		      (unsigned long long)model_drops,
+		      (unsigned long long)c->lost_sum);
+		goto out;
+	}
+	printf("INFO: model.slow-consumer: %llu records, %llu lost, all accounted\n",
+	       (unsigned long long)c->records, (unsigned long long)c->lost_sum);
+	ok = true;
+out:
+	model_close(c);
+	return ok;
+}
+
+/* Stream until a record with @flag shows up (within @limit records). */
+static bool expect_flag(struct mctx *c, uint32_t flag, unsigned int limit,
+			struct fpgadma_record *hit)
+{
+	struct fpgadma_record r[BATCH];
+	unsigned int seen = 0;
+	bool found = false;
+
+	while (!found && seen < limit) {
+		long got = read_records(c, r, BATCH), i;
+
+		if (got < 0)
+			return false;
+		for (i = 0; i < got; i++) {
+			if (!check_record(c, &r[i], true))
+				return false;
+			if ((r[i].flags & flag) && !found) {
+				*hit = r[i];
+				found = true;
+			}
+		}
+		if (!release_records(c, r, got))
+			return false;
+		seen += got;
+	}
+	return found ? true : failf("no record with flag %#x in %u", flag, seen);
+}
+
+static bool t_fault_short(void *arg)
+{
+	struct mctx *c = arg;
+	struct fpgadma_record hit;
+	bool ok;
+
+	ok = model_open(c, 16, 8192, 0) && pump(c, 20, true) &&
+	     knob_write(c, "short_xfer", 1) &&
+	     expect_flag(c, FPGADMA_REC_SHORT, 200, &hit);
+	if (ok && hit.bytes_used != 4096)
+		ok = failf("short record has %u bytes, expected 4096",
+			   hit.bytes_used);
+	ok = ok && pump(c, 20, true);
+	model_close(c);
+	return ok;
+}
+
+static bool t_fault_bus_error(void *arg)
+{
+	struct mctx *c = arg;
+	struct fpgadma_record hit;
+	struct fpgadma_stats st0, st1;
+	bool ok;
+
+	ok = model_open(c, 16, 4096, 0) && get_stats(c->fd, &st0) &&
+	     knob_write(c, "bus_error", 1) &&
+	     expect_flag(c, FPGADMA_REC_ERROR, 200, &hit) &&
+	     pump(c, 20, true) && get_stats(c->fd, &st1);
+	if (ok && st1.errors != st0.errors + 1)
+		ok = failf("errors went from %llu to %llu, expected +1",
+			   (unsigned long long)st0.errors,
+			   (unsigned long long)st1.errors);
+	model_close(c);
+	return ok;
+}
+
+static bool t_fault_missed_irq(void *arg)
+{
+	struct mctx *c = arg;
+	bool ok;
+
+	/* Completions stay in memory until a later interrupt reaps them. */
+	ok = model_open(c, 64, 4096, 0) && knob_write(c, "miss_irq", 5) &&
+	     pump(c, 300, true);
+	if (ok && c->lost_sum)
+		ok = failf("lost %llu buffers", (unsigned long long)c->lost_sum);
+	model_close(c);
+	return ok;
+}
+
+static bool t_fault_spurious_irq(void *arg)
+{
+	struct mctx *c = arg;
+	bool ok;
+
+	ok = model_open(c, 16, 4096, 0) && pump(c, 20, true) &&
+	     knob_write(c, "spurious_irq", 20) && pump(c, 100, true);
+	model_close(c);
+	return ok;
+}
+
+static bool t_fault_stall(void *arg)
+{
+	struct mctx *c = arg;
+	struct fpgadma_record r[BATCH];
+	bool ok;
+
+	ok = model_open(c, 16, 4096, 0) && pump(c, 20, true) &&
+	     set_timeout(c->fd, 200) && knob_write(c, "stall_ms", 1500);
+	if (ok) {
+		/* Drain what was produced before the stall, then time out. */
+		for (;;) {
+			ssize_t n = read(c->fd, r, sizeof(r));
+
+			if (n < 0) {
+				ok = expect_errno(n, errno, ETIMEDOUT,
+						  "read during a stall");
+				break;
+			}
+			for (long i = 0; i < n / (ssize_t)sizeof(r[0]); i++)
+				ok = ok && check_record(c, &r[i], true);
+			ok = ok && release_records(c, r, n / sizeof(r[0]));
+			if (!ok)
+				break;
+		}
+	}
+	ok = ok && set_timeout(c->fd, 5000) && pump(c, 50, true);
+	model_close(c);
+	return ok;
+}
+
+static bool t_fault_burst(void *arg)
+{
+	struct mctx *c = arg;
+	struct fpgadma_record r[64];
+	long got;
+	bool ok;
+
+	/* 5 buffers a second, then 32 at once. */
+	ok = model_open(c, 64, 4096, 5) && pump(c, 2, true) &&
+	     knob_write(c, "burst", 32);
+	if (ok) {
+		sleep_ms(300);
+		got = read_records(c, r, 64);
+		ok = got >= 32 ? true :
+		     failf("%ld records ready after a burst of 32", got);
+		for (long i = 0; ok && i < got; i++)
+			ok = check_record(c, &r[i], true);
+		ok = ok && release_records(c, r, got);
+	}
+	model_close(c);
+	return ok;
+}
+
+static long set_coalesce(int fd, uint32_t count, uint32_t usecs,
+			 uint32_t flags)
+{
+	struct fpgadma_coalesce co = {
+		.count = count, .usecs = usecs, .flags = flags,
+	};
+
+	return ioctl(fd, FPGADMA_IOC_SET_COALESCE, &co);
+}
+
+/* Records per interrupt over n records with the given moderation. */
+static bool per_irq(struct mctx *c, uint32_t count, uint32_t usecs,
+		    unsigned long rate, uint64_t n, double *ratio)
+{
+	uint64_t irq0, irq1;
+	char dev[16];
+
+	snprintf(dev, sizeof(dev), "%s", c->path + 5);
+	if (!model_open(c, 64, 4096, rate) ||
+	    !EXPECT_OK(set_coalesce(c->fd, count, usecs, 0), "SET_COALESCE") ||
+	    !pump(c, 10, false) || !sysfs_u64(dev, "irqs", &irq0) ||
+	    !pump(c, n, false) || !sysfs_u64(dev, "irqs", &irq1))
+		return false;
+	*ratio = (double)n / (double)(irq1 - irq0 ? irq1 - irq0 : 1);
+	return true;
+}
+
+static bool t_coalesce_count(void *arg)
+{
+	struct mctx *c = arg;
+	double base = 0, coal = 0;
+	bool ok;
+
+	ok = per_irq(c, 1, 0, 0, 2000, &base);
+	model_close(c);
+	ok = ok && per_irq(c, 16, 5000, 0, 2000, &coal);
+	model_close(c);
+	if (ok)
+		printf("INFO: model.coalesce-count: %.1f buffers/irq at K=1, %.1f at K=16\n",
+		       base, coal);
+	if (ok && base > 2.0)
+		ok = failf("%.1f buffers per interrupt without coalescing", base);
+	if (ok && (coal < 8.0 || coal > 16.5))
+		ok = failf("%.1f buffers per interrupt at K=16", coal);
+	return ok;
+}
+
+static bool t_coalesce_time(void *arg)
+{
+	struct mctx *c = arg;
+	double ratio = 0;
+	bool ok;
+
+	/* 1000 buffers/s, interrupt at most every 20 ms: ~20 per interrupt. */
+	ok = per_irq(c, 64, 20000, 1000, 1000, &ratio);
+	model_close(c);
+	if (ok)
+		printf("INFO: model.coalesce-time: %.1f buffers/irq at T=20ms, 1000/s\n",
+		       ratio);
+	if (ok && (ratio < 8.0 || ratio > 30.0))
+		ok = failf("%.1f buffers per interrupt, expected about 20", ratio);
+	return ok;
+}
+
+static bool t_coalesce_bad(void *arg)
+{
+	struct mctx *c = arg;
+	bool ok;
+	int edu;
+
+	ok = model_open(c, 16, 4096, 0) &&
+	     EXPECT_ERRNO(set_coalesce(c->fd, 2048, 0, 0), EINVAL, "count > ring") &&
+	     EXPECT_ERRNO(set_coalesce(c->fd, 1, 0, 1), EINVAL, "flags") &&
+	     pump(c, 10, true);
+	model_close(c);
+	edu = dev_open("/dev/fpgadma0", O_RDWR);
+	if (ok && edu >= 0)
+		ok = EXPECT_ERRNO(set_coalesce(edu, 1, 0, 0), EOPNOTSUPP,
+				  "SET_COALESCE on edu");
+	if (edu >= 0)
+		close(edu);
+	return ok;
+}
+
+static bool t_restart(void *arg)
+{
+	struct mctx *c = arg;
+	bool ok;
+
+	/* After all the faults: a clean stream from sequence 0. */
+	ok = model_open(c, 64, 65536, 0) && pump(c, 500, true);
+	model_close(c);
+	return ok;
+}
+
+int cmd_model(const char *dev)
+{
+	static struct mctx c;
+	static const struct step steps[] = {
+		{ "model.soak-100k", 280, t_soak, false, false },
+		{ "model.slow-consumer-drops-exact", 60, t_slow_consumer, false, false },
+		{ "model.fault-short", 30, t_fault_short, false, false },
+		{ "model.fault-bus-error", 30, t_fault_bus_error, false, false },
+		{ "model.fault-missed-irq", 30, t_fault_missed_irq, false, false },
+		{ "model.fault-spurious-irq", 30, t_fault_spurious_irq, false, false },
+		{ "model.fault-stall", 30, t_fault_stall, false, false },
+		{ "model.fault-burst", 30, t_fault_burst, false, false },
+		{ "model.coalesce-count", 60, t_coalesce_count, false, false },
+		{ "model.coalesce-time", 60, t_coalesce_time, false, false },
+		{ "model.coalesce-bad-input", 30, t_coalesce_bad, false, false },
+		{ "model.restart-after-faults", 60, t_restart, false, false },
+	};
+
+	(void)dev;
+	RUN_STEPS(steps, &c);
+	return test_failures();
+}
