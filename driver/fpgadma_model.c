@@ -290,6 +290,8 @@ static u64 fse_model_step(struct fse_model *m)
 		return 0;
 	}
 	if (!(ctrl & FSE_CTRL_RUN)) {
+		/* Our last writes to host memory before "not running". */
+		smp_mb();
 		reg_set(m, FSE_REG_STATUS, 0);
 		return 0;
 	}
