@@ -1,24 +1,94 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * fpgadma buffer memory: a set of coherent DMA buffers, refcounted so that
- * it outlives the device while user space still maps it, and mapped into
- * user space as one contiguous range (buffer i at offset i * size).
+ * fpgadma buffer memory: a set of coherent DMA buffers, mapped into user
+ * space as one contiguous range (buffer i at offset i * size), and the
+ * per-device address space that gathers those mappings so that removal
+ * can zap them before freeing the memory.
  */
 #include <linux/dma-mapping.h>
+#include <linux/fs.h>
+#include <linux/fs_context.h>
 #include <linux/mm.h>
+#include <linux/mount.h>
 #include <linux/overflow.h>
+#include <linux/pseudo_fs.h>
 #include <linux/slab.h>
 
 #include "compat.h"
 #include "fpgadma_core.h"
 
-static void fpgadma_bufs_free(struct fpgadma_bufs *bufs, u32 n)
+#define FPGADMA_FS_MAGIC	0x46444d41
+
+/*
+ * A pseudo file system whose inodes give each device one address space
+ * (DRM does the same). No owner module: the mount is pinned only while a
+ * device exists, and devices are gone before the module can unload.
+ */
+static struct vfsmount *fpgadma_mnt;
+static int fpgadma_mnt_count;
+
+static int fpgadma_fs_init_fs_context(struct fs_context *fc)
 {
-	while (n--)
-		dma_free_coherent(bufs->dev, bufs->size, bufs->buf[n].cpu,
-				  bufs->buf[n].dma);
+	return init_pseudo(fc, FPGADMA_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+static struct file_system_type fpgadma_fs_type = {
+	.name = "fpgadma",
+	.init_fs_context = fpgadma_fs_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+/**
+ * fpgadma_map_inode_new() - an inode whose address space holds a device's
+ * mappings
+ *
+ * Return: the inode or an ERR_PTR().
+ */
+struct inode *fpgadma_map_inode_new(void)
+{
+	struct inode *inode;
+	int ret;
+
+	ret = simple_pin_fs(&fpgadma_fs_type, &fpgadma_mnt, &fpgadma_mnt_count);
+	if (ret)
+		return ERR_PTR(ret);
+	inode = alloc_anon_inode(fpgadma_mnt->mnt_sb);
+	if (IS_ERR(inode))
+		simple_release_fs(&fpgadma_mnt, &fpgadma_mnt_count);
+	return inode;
+}
+
+/**
+ * fpgadma_map_inode_put() - release an inode of fpgadma_map_inode_new()
+ * @inode: the inode.
+ */
+void fpgadma_map_inode_put(struct inode *inode)
+{
+	iput(inode);
+	simple_release_fs(&fpgadma_mnt, &fpgadma_mnt_count);
+}
+
+static void fpgadma_bufs_free(struct fpgadma_bufs *bufs)
+{
+	fpgadma_bufs_free_dma(bufs);
 	put_device(bufs->dev);
 	kvfree(bufs);
+}
+
+/**
+ * fpgadma_bufs_free_dma() - free the DMA memory now
+ * @bufs: the buffers; no device may write them and no user mapping may
+ *        reach them any more (the caller zapped the mappings).
+ *
+ * The structure stays until its last reference is dropped.
+ */
+void fpgadma_bufs_free_dma(struct fpgadma_bufs *bufs)
+{
+	while (bufs->nalloc) {
+		struct fpgadma_buf *b = &bufs->buf[--bufs->nalloc];
+
+		dma_free_coherent(bufs->dev, bufs->size, b->cpu, b->dma);
+	}
 }
 
 /**
@@ -52,9 +122,10 @@ struct fpgadma_bufs *fpgadma_bufs_alloc(struct device *dev, u32 count,
 						      &bufs->buf[i].dma,
 						      GFP_KERNEL | __GFP_NOWARN);
 		if (!bufs->buf[i].cpu) {
-			fpgadma_bufs_free(bufs, i);
+			fpgadma_bufs_free(bufs);
 			return NULL;
 		}
+		bufs->nalloc++;
 	}
 	return bufs;
 }
@@ -72,7 +143,7 @@ static void fpgadma_bufs_release(struct kref *ref)
 {
 	struct fpgadma_bufs *bufs = container_of(ref, struct fpgadma_bufs, ref);
 
-	fpgadma_bufs_free(bufs, bufs->count);
+	fpgadma_bufs_free(bufs);
 }
 
 /**
@@ -102,8 +173,8 @@ static void fpgadma_vm_close(struct vm_area_struct *vma)
 }
 
 /*
- * Every page is mapped at mmap() time, so a fault means an access outside
- * what was mapped (never expected): refuse it rather than let the core
+ * Every page is mapped at mmap() time, so a fault means the mapping was
+ * zapped because the device went away: refuse it rather than let the core
  * invent an anonymous page.
  */
 static vm_fault_t fpgadma_vm_fault(struct vm_fault *vmf)

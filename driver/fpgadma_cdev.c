@@ -63,6 +63,8 @@ static int fpgadma_open(struct inode *inode, struct file *filp)
 	get_device(&fdev->dev);
 	f->fdev = fdev;
 	filp->private_data = f;
+	/* Mappings from every file of this device in one place (see destroy). */
+	filp->f_mapping = fdev->map_inode->i_mapping;
 	return stream_open(inode, filp);
 }
 

@@ -4,9 +4,11 @@
  * engines.
  *
  * Lifetime: struct fpgadma_dev is freed by the release of its embedded
- * struct device, i.e. after remove() *and* the last open file are gone. The
- * buffers (struct fpgadma_bufs) are refcounted separately and live until
- * the device and every mapping of them are gone.
+ * struct device, i.e. after remove() *and* the last open file are gone.
+ * The buffers' DMA memory is freed when the ring is replaced or at
+ * remove(), after every user mapping of it was zapped (a later touch gets
+ * SIGBUS); struct fpgadma_bufs itself is refcounted by the device and by
+ * each mapping.
  *
  * Lock order: read_lock -> mmap_lock -> lock -> ring_lock.
  */
@@ -75,6 +77,8 @@ struct fpgadma_buf {
  * @dev:      the device the memory was allocated for (reference held).
  * @count:    number of buffers.
  * @size:     bytes per buffer.
+ * @nalloc:   buffers whose DMA memory is still allocated (count, or 0
+ *            once fpgadma_bufs_free_dma() ran at removal).
  * @buf:      the buffers.
  */
 struct fpgadma_bufs {
@@ -83,6 +87,7 @@ struct fpgadma_bufs {
 	struct device *dev;
 	u32 count;
 	u32 size;
+	u32 nalloc;
 	struct fpgadma_buf buf[];
 };
 
@@ -95,6 +100,8 @@ struct fpgadma_bufs {
  * @engine:      engine private data.
  * @regs:        engine registers.
  * @irq:         interrupt number.
+ * @map_inode:   its address space gathers every mapping of the buffers,
+ *               from any open file, so that removal can zap them.
  * @lock:        protects @bufs, @ring_mem, @owner, @copy_mode, @dead and
  *               ring reconfiguration, start and stop.
  * @read_lock:   serialises consumers between taking a record and copying
@@ -126,6 +133,7 @@ struct fpgadma_dev {
 	void *engine;
 	void __iomem *regs;
 	int irq;
+	struct inode *map_inode;
 
 	/* config, owner, dead; see the kernel-doc above for all three locks */
 	struct mutex lock;
@@ -163,7 +171,10 @@ struct fpgadma_bufs *fpgadma_bufs_alloc(struct device *dev, u32 count,
 					u32 size);
 void fpgadma_bufs_get(struct fpgadma_bufs *bufs);
 void fpgadma_bufs_put(struct fpgadma_bufs *bufs);
+void fpgadma_bufs_free_dma(struct fpgadma_bufs *bufs);
 int fpgadma_bufs_mmap(struct fpgadma_bufs *bufs, struct vm_area_struct *vma);
+struct inode *fpgadma_map_inode_new(void);
+void fpgadma_map_inode_put(struct inode *inode);
 
 /* fpgadma_main.c */
 struct fpgadma_dev *fpgadma_create(struct device *parent,

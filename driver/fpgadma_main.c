@@ -4,7 +4,9 @@
  * interrupt dispatch and sysfs. Bus glue calls fpgadma_create() and
  * fpgadma_destroy(); the file operations live in fpgadma_cdev.c.
  */
+#include <linux/fs.h>
 #include <linux/idr.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -153,6 +155,8 @@ static void fpgadma_dev_release(struct device *dev)
 
 	fpgadma_bufs_put(fdev->bufs);
 	kvfree(fdev->ring_mem);
+	if (!IS_ERR_OR_NULL(fdev->map_inode))
+		fpgadma_map_inode_put(fdev->map_inode);
 	put_device(fdev->parent);
 	kfree(fdev);
 }
@@ -209,6 +213,11 @@ struct fpgadma_dev *fpgadma_create(struct device *parent,
 	ret = dev_set_name(&fdev->dev, "fpgadma%d", minor);
 	if (ret)
 		goto err_put;
+	fdev->map_inode = fpgadma_map_inode_new();
+	if (IS_ERR(fdev->map_inode)) {
+		ret = PTR_ERR(fdev->map_inode);
+		goto err_put;
+	}
 
 	ret = ops->probe(fdev);
 	if (ret)
@@ -254,20 +263,26 @@ err_put:
  * fpgadma_destroy() - the bus device is going away
  * @fdev: the device.
  *
- * Stops streaming, wakes every reader and poller, and removes the node.
- * Open files keep fdev alive and get -ENODEV from now on; mappings keep
- * the buffers alive (the device can no longer write them).
+ * Stops streaming, zaps every user mapping of the buffers (a later touch
+ * gets SIGBUS) and frees their DMA memory, wakes every reader and poller,
+ * and removes the node. Open files keep fdev alive and get -ENODEV from
+ * now on.
  */
 void fpgadma_destroy(struct fpgadma_dev *fdev)
 {
 	int minor = MINOR(fdev->dev.devt);
 
+	/* read_lock: no copy-mode reader is inside the buffers. */
+	mutex_lock(&fdev->read_lock);
 	mutex_lock(&fdev->lock);
 	WRITE_ONCE(fdev->dead, true);
 	if (fdev->owner)
 		fpgadma_stream_stop(fdev);
 	fdev->owner = NULL;
+	unmap_mapping_range(fdev->map_inode->i_mapping, 0, 0, 1);
+	fpgadma_bufs_free_dma(fdev->bufs);
 	mutex_unlock(&fdev->lock);
+	mutex_unlock(&fdev->read_lock);
 	wake_up_interruptible_poll(&fdev->wq, EPOLLERR | EPOLLHUP);
 
 	free_irq(fdev->irq, fdev);
