@@ -562,8 +562,6 @@ static bool check_timestamp(struct stream *s, const struct fpgadma_record *r,
 static bool check_record(struct stream *s, const struct fpgadma_record *r,
 			 uint64_t t_read)
 {
-	char what[64];
-
 	if (r->index >= s->info.buf_count)
 		return failf("record index %u >= buf_count %u", r->index,
 			     s->info.buf_count);
@@ -578,6 +576,8 @@ static bool check_record(struct stream *s, const struct fpgadma_record *r,
 	if (!check_sequence(s, r) || !check_timestamp(s, r, t_read))
 		return false;
 	if (s->ring) {
+		char what[64];
+
 		snprintf(what, sizeof(what), "buffer %u (seq %llu)", r->index,
 			 (unsigned long long)r->sequence);
 		if (!check_pattern(s->ring + (size_t)r->index * s->info.buf_size,

@@ -54,19 +54,22 @@ static bool knob_write(struct mctx *c, const char *knob, unsigned long val)
 static bool knob_read(struct mctx *c, const char *knob, uint64_t *val)
 {
 	char path[192];
+	char text[32], *end;
 	FILE *f;
-	unsigned long long v;
-	int n;
+	bool got;
 
 	snprintf(path, sizeof(path), "%s/%s", c->knobs, knob);
 	f = fopen(path, "r");
 	if (!f)
 		return failf("open %s: %s", path, strerror(errno));
-	n = fscanf(f, "%llu", &v);
+	got = fgets(text, sizeof(text), f) != NULL;
 	fclose(f);
-	if (n != 1)
-		return failf("cannot parse %s", path);
-	*val = v;
+	if (!got)
+		return failf("cannot read %s", path);
+	errno = 0;
+	*val = strtoull(text, &end, 10);
+	if (errno || end == text || (*end && *end != '\n'))
+		return failf("cannot parse '%s' in %s", text, path);
 	return true;
 }
 
@@ -406,7 +409,7 @@ static bool t_fault_stall(void *arg)
 			}
 			for (long i = 0; i < n / (ssize_t)sizeof(r[0]); i++)
 				ok = ok && check_record(c, &r[i], true);
-			ok = ok && release_records(c, r, n / sizeof(r[0]));
+			ok = ok && release_records(c, r, (long)(n / (ssize_t)sizeof(r[0])));
 			if (!ok)
 				break;
 		}
@@ -420,13 +423,14 @@ static bool t_fault_burst(void *arg)
 {
 	struct mctx *c = arg;
 	struct fpgadma_record r[64];
-	long got;
 	bool ok;
 
 	/* 5 buffers a second, then 32 at once. */
 	ok = model_open(c, 64, 4096, 5) && pump(c, 2, true) &&
 	     knob_write(c, "burst", 32);
 	if (ok) {
+		long got;
+
 		sleep_ms(300);
 		got = read_records(c, r, 64);
 		ok = got >= 32 ? true :
@@ -458,7 +462,7 @@ static bool per_irq(struct mctx *c, uint32_t count, uint32_t usecs,
 		    unsigned long rate, uint64_t n, double *raised,
 		    double *handled)
 {
-	uint64_t irq0, irq1, raise0, raise1;
+	uint64_t irq0 = 0, irq1 = 0, raise0 = 0, raise1 = 0;
 	char dev[16];
 
 	snprintf(dev, sizeof(dev), "%s", c->path + 5);
@@ -469,8 +473,8 @@ static bool per_irq(struct mctx *c, uint32_t count, uint32_t usecs,
 	    !sysfs_u64(dev, "irqs", &irq1) ||
 	    !knob_read(c, "irqs_raised", &raise1))
 		return false;
-	*raised = (double)n / (double)(raise1 - raise0 ? raise1 - raise0 : 1);
-	*handled = (double)n / (double)(irq1 - irq0 ? irq1 - irq0 : 1);
+	*raised = (double)n / (double)(raise1 > raise0 ? raise1 - raise0 : 1);
+	*handled = (double)n / (double)(irq1 > irq0 ? irq1 - irq0 : 1);
 	if (irq1 - irq0 > raise1 - raise0)
 		return failf("%llu interrupts handled, only %llu raised",
 			     (unsigned long long)(irq1 - irq0),

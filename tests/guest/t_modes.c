@@ -314,7 +314,7 @@ static bool cp_64k(void *arg)
 {
 	struct cctx *c = arg;
 
-	if (!copy_until(c, 65536, 3 * 65536))
+	if (!copy_until(c, 65536, UINT64_C(3) * 65536))
 		return false;
 	return wait_sysfs_u64(c->dev, "streaming", 1, 1000);
 }

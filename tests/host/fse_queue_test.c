@@ -75,7 +75,7 @@ static void test_post_and_full(void)
 
 	rig_init(&r, 0);
 	for (u32 i = 0; i < SIZE; i++)
-		ok &= fse_queue_post(&r.q, 100 + i, 0x1000 * i, 4096) == 0;
+		ok &= fse_queue_post(&r.q, 100 + i, 0x1000ULL * i, 4096) == 0;
 	CHECK("post-fills-ring", ok && fse_queue_pending(&r.q) == SIZE);
 	CHECK("post-full-enospc", fse_queue_post(&r.q, 1, 0, 4096) == -ENOSPC &&
 	      r.q.tail == SIZE);
@@ -117,6 +117,17 @@ static void test_fields(void)
 	      ev.flags == FSE_CPL_ERROR);
 }
 
+/* A small deterministic generator (xorshift32): reproducible runs. */
+static u32 rng_state = 1;
+
+static u32 rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 17;
+	rng_state ^= rng_state << 5;
+	return rng_state;
+}
+
 /* Many passes over the ring, with the counters crossing 2^32. */
 static void test_wrap(u32 start, const char *name)
 {
@@ -127,14 +138,14 @@ static void test_wrap(u32 start, const char *name)
 
 	rig_init(&r, start);
 	for (int round = 0; round < 1000 && ok; round++) {
-		u32 posts = (u32)(rand() % (SIZE + 1));
+		u32 posts = rng() % (SIZE + 1);
 		u32 done = 0;
 
 		while (posts-- && fse_queue_post(&r.q, next_owner, 0, 64) == 0)
 			next_owner++;
 		/* The device completes some of what is outstanding. */
 		u32 out = r.q.tail - r.dev_head;
-		u32 n = out ? (u32)(rand() % (out + 1)) : 0;
+		u32 n = out ? rng() % (out + 1) : 0;
 
 		for (u32 i = 0; i < n; i++)
 			dev_complete(&r, 64, 0, 0);
@@ -149,7 +160,6 @@ static void test_wrap(u32 start, const char *name)
 
 int main(void)
 {
-	srand(1);
 	test_post_and_full();
 	test_poll_empty_and_stale();
 	test_fields();
