@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libfpgadma: see include/fpgadma.h for the API and its rules.
+ *
+ * The file is opened O_NONBLOCK: a wait is a read() attempt, then poll()
+ * with the remaining timeout, then read() again. Record-mode reads take up
+ * to FPGADMA_LIB_BATCH records at once; the ones not handed out yet stay in
+ * dev->pend (they are the user's already as far as the driver is concerned).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fpgadma.h"
+#include "uapi/fpgadma.h"
+
+#define API __attribute__((visibility("default")))
+#define FPGADMA_LIB_BATCH	64
+#define RELEASE_STACK		64
+#define ALL_OPEN_FLAGS		(FPGADMA_OPEN_COPY | FPGADMA_OPEN_EINTR)
+
+struct fpgadma {
+	int fd;
+	unsigned int flags;
+	int streaming;			/* this handle called START */
+	uint8_t *map;			/* the ring, or NULL */
+	size_t map_len;
+	uint32_t buf_count, buf_size;	/* geometry of the mapping */
+	struct fpgadma_record pend[FPGADMA_LIB_BATCH];
+	unsigned int pend_head, pend_count;
+};
+
+API int fpgadma_version(void)
+{
+	return FPGADMA_LIB_API_VERSION;
+}
+
+API const char *fpgadma_strerror(int err)
+{
+	const char *s;
+
+	if (err < 0)
+		err = -err;
+	switch (err) {
+	case 0:
+		return "success";
+	case EINVAL:
+		return "invalid argument, or call not valid for this handle";
+	case ENOENT:
+		return "no such fpgadma device node";
+	case ENOTTY:
+		return "not an fpgadma device";
+	case EPROTO:
+		return "unsupported fpgadma driver API version";
+	case EBUSY:
+		return "device busy: another handle streams, or the ring is in use";
+	case EPIPE:
+		return "not streaming: the stream was not started or was stopped";
+	case ETIMEDOUT:
+		return "timed out waiting for a buffer";
+	case EAGAIN:
+		return "no buffer ready";
+	case EINTR:
+		return "interrupted by a signal";
+	case ENODEV:
+		return "the device was removed";
+	case ENOMEM:
+		return "out of memory (or ring too large for the device)";
+	case EACCES:
+		return "permission denied (see the fpgadma group)";
+	}
+	s = strerrordesc_np(err);
+	return s ? s : "unknown error";
+}
+
+/* ioctl, retried on EINTR (every fpgadma ioctl is restartable). */
+static int xioctl(int fd, unsigned long req, void *arg)
+{
+	int r;
+
+	do
+		r = ioctl(fd, req, arg);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? -errno : 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait until the fd is readable or the deadline (ms, CLOCK_MONOTONIC; <0
+ * none) passes. 0: try a read; -ETIMEDOUT, -EINTR (only with
+ * FPGADMA_OPEN_EINTR), or another error.
+ */
+static int wait_readable(struct fpgadma *dev, int64_t deadline)
+{
+	struct pollfd p = { .fd = dev->fd, .events = POLLIN };
+
+	for (;;) {
+		int tmo = -1, r;
+
+		if (deadline >= 0) {
+			int64_t left = deadline - now_ms();
+
+			if (left <= 0)
+				return -ETIMEDOUT;
+			tmo = left > 0x7fffffff ? 0x7fffffff : (int)left;
+		}
+		r = poll(&p, 1, tmo);
+		if (r > 0)
+			return 0;	/* the read tells what happened */
+		if (r == 0)
+			return -ETIMEDOUT;
+		if (errno != EINTR)
+			return -errno;
+		if (dev->flags & FPGADMA_OPEN_EINTR)
+			return -EINTR;
+	}
+}
+
+/*
+ * read() with the library's timeout rules. Returns bytes read (> 0) or a
+ * negative errno.
+ */
+static ssize_t timed_read(struct fpgadma *dev, void *buf, size_t len,
+			  int timeout_ms)
+{
+	int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : -1;
+
+	for (;;) {
+		ssize_t n = read(dev->fd, buf, len);
+		int r;
+
+		if (n > 0)
+			return n;
+		if (n == 0)
+			return -EPIPE;	/* not expected from the driver */
+		if (errno == EINTR) {
+			if (dev->flags & FPGADMA_OPEN_EINTR)
+				return -EINTR;
+			continue;
+		}
+		if (errno != EAGAIN)
+			return -errno;
+		if (timeout_ms == 0)
+			return -EAGAIN;
+		r = wait_readable(dev, deadline);
+		if (r)
+			return r;
+	}
+}
+
+static int check_file(int fd)
+{
+	struct fpgadma_info info;
+	struct stat st;
+	int r;
+
+	if (fstat(fd, &st))
+		return -errno;
+	if (!S_ISCHR(st.st_mode))
+		return -ENOTTY;
+	memset(&info, 0, sizeof(info));
+	r = xioctl(fd, FPGADMA_IOC_INFO, &info);
+	if (r)
+		return r;
+	if (info.api_version < 1)
+		return -EPROTO;
+	return 0;
+}
+
+API int fpgadma_open(struct fpgadma **devp, const char *path,
+		     unsigned int flags)
+{
+	struct fpgadma *dev;
+	int fd, r;
+
+	if (!devp)
+		return -EINVAL;
+	*devp = NULL;
+	if (!path || !*path || (flags & ~ALL_OPEN_FLAGS))
+		return -EINVAL;
+	do
+		fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return -errno;
+	r = check_file(fd);
+	if (r) {
+		close(fd);
+		return r;
+	}
+	dev = calloc(1, sizeof(*dev));
+	if (!dev) {
+		close(fd);
+		return -ENOMEM;
+	}
+	dev->fd = fd;
+	dev->flags = flags;
+	*devp = dev;
+	return 0;
+}
+
+API int fpgadma_open_index(struct fpgadma **devp, int index,
+			   unsigned int flags)
+{
+	char path[32];
+
+	if (!devp)
+		return -EINVAL;
+	*devp = NULL;
+	if (index < 0)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/dev/fpgadma%d", index);
+	return fpgadma_open(devp, path, flags);
+}
+
+static void unmap_ring(struct fpgadma *dev)
+{
+	if (dev->map)
+		munmap(dev->map, dev->map_len);
+	dev->map = NULL;
+	dev->map_len = 0;
+	dev->buf_count = dev->buf_size = 0;
+}
+
+API int fpgadma_close(struct fpgadma *dev)
+{
+	int r = 0;
+
+	if (!dev)
+		return 0;
+	unmap_ring(dev);
+	if (close(dev->fd) && errno != EINTR)
+		r = -errno;
+	free(dev);
+	return r;
+}
+
+API int fpgadma_fd(const struct fpgadma *dev)
+{
+	return dev ? dev->fd : -EINVAL;
+}
+
+API int fpgadma_info(struct fpgadma *dev, struct fpgadma_devinfo *out)
+{
+	struct fpgadma_info info;
+	int r;
+
+	if (!dev || !out)
+		return -EINVAL;
+	memset(&info, 0, sizeof(info));
+	r = xioctl(dev->fd, FPGADMA_IOC_INFO, &info);
+	if (r)
+		return r;
+	memset(out, 0, sizeof(*out));
+	out->api_version = info.api_version;
+	out->caps = info.caps;
+	out->buf_count = info.buf_count;
+	out->buf_size = info.buf_size;
+	out->max_buf_count = info.max_buf_count;
+	out->max_buf_size = info.max_buf_size;
+	out->max_ring_size = info.max_ring_size;
+	out->max_xfer = info.max_xfer;
+	out->page_size = info.page_size;
+	out->dma_bits = info.dma_bits;
+	out->streaming = !!(info.flags & FPGADMA_INFO_STREAMING);
+	memcpy(out->engine, info.engine, sizeof(info.engine));
+	out->engine[sizeof(info.engine)] = '\0';
+	return 0;
+}
+
+API int fpgadma_stats(struct fpgadma *dev, struct fpgadma_counters *out)
+{
+	struct fpgadma_stats st;
+	int r;
+
+	if (!dev || !out)
+		return -EINVAL;
+	memset(&st, 0, sizeof(st));
+	r = xioctl(dev->fd, FPGADMA_IOC_GET_STATS, &st);
+	if (r)
+		return r;
+	*out = (struct fpgadma_counters) {
+		.completed = st.completed, .dequeued = st.dequeued,
+		.released = st.released, .dropped = st.dropped,
+		.errors = st.errors, .irqs = st.irqs, .bytes = st.bytes,
+		.queued = st.queued, .done = st.done, .user = st.user,
+		.streaming = st.streaming,
+	};
+	return 0;
+}
+
+API int fpgadma_configure(struct fpgadma *dev, uint32_t buf_count,
+			  uint32_t buf_size)
+{
+	struct fpgadma_ring_config cfg = { 0 };
+
+	if (!dev)
+		return -EINVAL;
+	if (dev->streaming)
+		return -EBUSY;
+	if (!buf_count || !buf_size) {
+		struct fpgadma_info info;
+		int r;
+
+		memset(&info, 0, sizeof(info));
+		r = xioctl(dev->fd, FPGADMA_IOC_INFO, &info);
+		if (r)
+			return r;
+		cfg.buf_count = buf_count ? buf_count : info.buf_count;
+		cfg.buf_size = buf_size ? buf_size : info.buf_size;
+	} else {
+		cfg.buf_count = buf_count;
+		cfg.buf_size = buf_size;
+	}
+	/* The driver refuses SET_RING while the ring is mapped. */
+	unmap_ring(dev);
+	return xioctl(dev->fd, FPGADMA_IOC_SET_RING, &cfg);
+}
+
+static int map_ring(struct fpgadma *dev)
+{
+	struct fpgadma_info info;
+	void *p;
+	int r;
+
+	if (dev->map)
+		return 0;
+	memset(&info, 0, sizeof(info));
+	r = xioctl(dev->fd, FPGADMA_IOC_INFO, &info);
+	if (r)
+		return r;
+	if (!info.buf_count || !info.buf_size)
+		return -EPROTO;
+	dev->map_len = (size_t)info.buf_count * info.buf_size;
+	p = mmap(NULL, dev->map_len, PROT_READ, MAP_SHARED, dev->fd, 0);
+	if (p == MAP_FAILED) {
+		dev->map_len = 0;
+		return -errno;
+	}
+	dev->map = p;
+	dev->buf_count = info.buf_count;
+	dev->buf_size = info.buf_size;
+	return 0;
+}
+
+API int fpgadma_start(struct fpgadma *dev)
+{
+	int r;
+
+	if (!dev || (dev->flags & FPGADMA_OPEN_COPY))
+		return -EINVAL;
+	if (dev->streaming)
+		return 0;
+	r = map_ring(dev);
+	if (r)
+		return r;
+	r = xioctl(dev->fd, FPGADMA_IOC_START, NULL);
+	if (r)
+		return r;
+	dev->streaming = 1;
+	dev->pend_head = dev->pend_count = 0;
+	return 0;
+}
+
+API int fpgadma_stop(struct fpgadma *dev)
+{
+	int r;
+
+	if (!dev)
+		return -EINVAL;
+	/* Another handle's stream is none of our business. */
+	if (!dev->streaming && !(dev->flags & FPGADMA_OPEN_COPY))
+		return 0;
+	r = xioctl(dev->fd, FPGADMA_IOC_STOP, NULL);
+	if (r)
+		return r;
+	dev->streaming = 0;
+	dev->pend_head = dev->pend_count = 0;
+	return 0;
+}
+
+API int fpgadma_pending(const struct fpgadma *dev)
+{
+	return dev ? (int)dev->pend_count : -EINVAL;
+}
+
+static int fill_pending(struct fpgadma *dev, int timeout_ms)
+{
+	ssize_t n;
+
+	n = timed_read(dev, dev->pend, sizeof(dev->pend), timeout_ms);
+	if (n < 0)
+		return (int)n;
+	if (n % sizeof(dev->pend[0]))
+		return -EPROTO;
+	dev->pend_head = 0;
+	dev->pend_count = n / sizeof(dev->pend[0]);
+	return 0;
+}
+
+static int make_view(struct fpgadma *dev, const struct fpgadma_record *rec,
+		     struct fpgadma_view *v)
+{
+	if (rec->index >= dev->buf_count || rec->bytes_used > dev->buf_size)
+		return -EPROTO;
+	*v = (struct fpgadma_view) {
+		.data = dev->map + (size_t)rec->index * dev->buf_size,
+		.len = rec->bytes_used,
+		.sequence = rec->sequence,
+		.timestamp_ns = rec->timestamp_ns,
+		.lost_before = rec->lost_before,
+		.flags = rec->flags,
+		.index = rec->index,
+	};
+	return 0;
+}
+
+API int fpgadma_next_batch(struct fpgadma *dev, struct fpgadma_view *views,
+			   size_t max, int timeout_ms)
+{
+	size_t n = 0;
+	int r;
+
+	if (!dev || !views || !max || timeout_ms < FPGADMA_WAIT_FOREVER ||
+	    (dev->flags & FPGADMA_OPEN_COPY))
+		return -EINVAL;
+	if (!dev->streaming)
+		return -EPIPE;
+	if (!dev->pend_count) {
+		r = fill_pending(dev, timeout_ms);
+		if (r)
+			return r;
+	}
+	if (max > 0x7fffffff)
+		max = 0x7fffffff;
+	while (n < max && dev->pend_count) {
+		r = make_view(dev, &dev->pend[dev->pend_head], &views[n]);
+		if (r)
+			return n ? (int)n : r;
+		dev->pend_head++;
+		dev->pend_count--;
+		n++;
+	}
+	return (int)n;
+}
+
+API int fpgadma_next(struct fpgadma *dev, struct fpgadma_view *view,
+		     int timeout_ms)
+{
+	int r = fpgadma_next_batch(dev, view, 1, timeout_ms);
+
+	return r < 0 ? r : 0;
+}
+
+API int fpgadma_release_batch(struct fpgadma *dev, struct fpgadma_view *views,
+			      size_t count)
+{
+	uint32_t stack[RELEASE_STACK], *idx = stack;
+	struct fpgadma_release rel = { 0 };
+	size_t i;
+	int r;
+
+	if (!dev || (!views && count) || count > FPGADMA_RELEASE_MAX)
+		return -EINVAL;
+	if (!count)
+		return 0;
+	if (!dev->streaming)
+		return -EPIPE;
+	for (i = 0; i < count; i++) {
+		const uint8_t *d = views[i].data;
+
+		if (!d || views[i].index >= dev->buf_count ||
+		    d != dev->map + (size_t)views[i].index * dev->buf_size)
+			return -EINVAL;
+	}
+	if (count > RELEASE_STACK) {
+		idx = malloc(count * sizeof(*idx));
+		if (!idx)
+			return -ENOMEM;
+	}
+	for (i = 0; i < count; i++)
+		idx[i] = views[i].index;
+	rel.indices = (uintptr_t)idx;
+	rel.count = (uint32_t)count;
+	r = xioctl(dev->fd, FPGADMA_IOC_RELEASE, &rel);
+	if (idx != stack)
+		free(idx);
+	if (r)
+		return r;
+	for (i = 0; i < count; i++)
+		views[i].data = NULL;
+	return 0;
+}
+
+API int fpgadma_release(struct fpgadma *dev, struct fpgadma_view *view)
+{
+	if (!view)
+		return -EINVAL;
+	return fpgadma_release_batch(dev, view, 1);
+}
+
+API ssize_t fpgadma_read(struct fpgadma *dev, void *buf, size_t len,
+			 int timeout_ms)
+{
+	if (!dev || !buf || !len || timeout_ms < FPGADMA_WAIT_FOREVER ||
+	    !(dev->flags & FPGADMA_OPEN_COPY))
+		return -EINVAL;
+	return timed_read(dev, buf, len, timeout_ms);
+}

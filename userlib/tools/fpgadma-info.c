@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fpgadma-info: list the PCI devices fpgadma drives or can drive (libpci),
+ * with their BARs, NUMA node, PCIe link (current vs capable), interrupt
+ * mode, bound driver, and the fpgadma ring and counters from sysfs.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <pci/pci.h>
+
+struct id { unsigned int vendor, device; const char *engine; };
+static const struct id ids[] = {
+#include "fpgadma_ids.h"	/* generated from driver/fpgadma_pci.c */
+};
+
+static const char *sysfs = "/sys";
+static int json;
+static int first_dev = 1;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: fpgadma-info [--json] [--help]\n"
+"List the PCI devices that the fpgadma driver drives or can drive: address,\n"
+"IDs, BARs, NUMA node, PCIe link speed/width (current vs capable; a warning\n"
+"when the link runs degraded), interrupt mode, bound driver, and for bound\n"
+"devices the ring configuration and counters from /sys/class/fpgadma.\n"
+"Reading capabilities (link, MSI) needs root; without it they show as\n"
+"unknown.\n"
+"\n"
+"  -j, --json   one JSON document on stdout\n"
+"  -h, --help   this help\n"
+"Exit status: 0 (also when no device is found), 1 on error.\n");
+}
+
+/* ---- output helpers ---------------------------------------------------- */
+
+static void jstr(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static int read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	char *nl;
+
+	if (!f)
+		return -1;
+	if (!fgets(buf, (int)len, f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	nl = strchr(buf, '\n');
+	if (nl)
+		*nl = '\0';
+	return 0;
+}
+
+static const char *pcie_speed(unsigned int code)
+{
+	static const char *s[] = { "?", "2.5GT/s", "5GT/s", "8GT/s", "16GT/s",
+				   "32GT/s", "64GT/s" };
+
+	return code < sizeof(s) / sizeof(s[0]) ? s[code] : "?";
+}
+
+/* ---- one device ------------------------------------------------------- */
+
+struct link { int pcie, known; unsigned int cap_speed, cap_width, sta_speed, sta_width; };
+
+static void get_link(struct pci_dev *d, struct link *l)
+{
+	struct pci_cap *cap = pci_find_cap(d, PCI_CAP_ID_EXP, PCI_CAP_NORMAL);
+	u32 lnkcap;
+	u16 lnksta;
+
+	memset(l, 0, sizeof(*l));
+	if (!cap)
+		return;
+	l->pcie = 1;
+	lnkcap = pci_read_long(d, (int)cap->addr + PCI_EXP_LNKCAP);
+	lnksta = pci_read_word(d, (int)cap->addr + PCI_EXP_LNKSTA);
+	l->cap_speed = lnkcap & PCI_EXP_LNKCAP_SPEED;
+	l->cap_width = (lnkcap & PCI_EXP_LNKCAP_WIDTH) >> 4;
+	l->sta_speed = lnksta & PCI_EXP_LNKSTA_SPEED;
+	l->sta_width = (lnksta & PCI_EXP_LNKSTA_WIDTH) >> 4;
+	l->known = l->cap_width != 0;
+}
+
+static const char *irq_mode(struct pci_dev *d, int caps_known)
+{
+	struct pci_cap *cap;
+
+	if (!caps_known)
+		return "unknown";
+	cap = pci_find_cap(d, PCI_CAP_ID_MSIX, PCI_CAP_NORMAL);
+	if (cap && (pci_read_word(d, (int)cap->addr + 2) & PCI_MSIX_ENABLE))
+		return "MSI-X";
+	cap = pci_find_cap(d, PCI_CAP_ID_MSI, PCI_CAP_NORMAL);
+	if (cap && (pci_read_word(d, (int)cap->addr + PCI_MSI_FLAGS) & PCI_MSI_FLAGS_ENABLE))
+		return "MSI";
+	return "INTx";
+}
+
+static const char *attrs[] = { "engine", "buf_count", "buf_size", "streaming",
+			       "completed", "dequeued", "released", "dropped", "irqs" };
+#define N_ATTRS (sizeof(attrs) / sizeof(attrs[0]))
+
+/* Find /sys/class/fpgadma/<node> whose device is @bdf. */
+static int find_node(const char *bdf, char *node, size_t len)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	struct dirent *e;
+	DIR *dir;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "%s/class/fpgadma", sysfs);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while (!found && (e = readdir(dir))) {
+		ssize_t n;
+		const char *base;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/class/fpgadma/%s/device", sysfs, e->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		base = strrchr(target, '/');
+		base = base ? base + 1 : target;
+		if (!strcmp(base, bdf)) {
+			snprintf(node, len, "%.63s", e->d_name);
+			found = 1;
+		}
+	}
+	closedir(dir);
+	return found;
+}
+
+/* The device's address, and the name of its bound driver ("" if none). */
+static void bdf_driver(const struct pci_dev *d, char *bdf, size_t bdf_len,
+		       char *driver, size_t drv_len)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(bdf, bdf_len, "%04x:%02x:%02x.%d", d->domain, d->bus, d->dev, d->func);
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/driver", sysfs, bdf);
+	driver[0] = '\0';
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n > 0) {
+		const char *base;
+
+		target[n] = '\0';
+		base = strrchr(target, '/');
+		snprintf(driver, drv_len, "%.63s", base ? base + 1 : target);
+	}
+}
+
+static void show(struct pci_access *pacc, struct pci_dev *d, const char *engine)
+{
+	char bdf[32], path[PATH_MAX], driver[64], node[64] = "", vals[N_ATTRS][64],
+	     name[256];
+	int caps_known, i, has_node;
+	struct link l;
+	const char *irq;
+
+	bdf_driver(d, bdf, sizeof(bdf), driver, sizeof(driver));
+	/* Reading past the first 64 bytes of config space needs root. */
+	caps_known = geteuid() == 0;
+	if (caps_known)
+		pci_fill_info(d, PCI_FILL_CAPS);
+	get_link(d, &l);
+	irq = irq_mode(d, caps_known);
+	has_node = find_node(bdf, node, sizeof(node));
+	for (i = 0; i < (int)N_ATTRS; i++) {
+		vals[i][0] = '\0';
+		if (has_node) {
+			snprintf(path, sizeof(path), "%s/class/fpgadma/%s/%s", sysfs, node, attrs[i]);
+			if (read_line(path, vals[i], sizeof(vals[i])))
+				vals[i][0] = '\0';
+		}
+	}
+	if (!pci_lookup_name(pacc, name, sizeof(name), PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE,
+			     d->vendor_id, d->device_id))
+		snprintf(name, sizeof(name), "unknown device");
+
+	if (json) {
+		printf("%s\n    {\"bdf\": ", first_dev ? "" : ",");
+		jstr(bdf);
+		printf(", \"vendor\": \"%04x\", \"device\": \"%04x\", \"subsystem_vendor\": \"%04x\", \"subsystem_device\": \"%04x\", \"class\": \"%04x\", \"name\": ",
+		       d->vendor_id, d->device_id, d->subsys_vendor_id, d->subsys_id, d->device_class);
+		jstr(name);
+		printf(", \"engine\": ");
+		jstr(engine);
+		printf(", \"numa_node\": %d, \"driver\": ", d->numa_node);
+		if (driver[0])
+			jstr(driver);
+		else
+			printf("null");
+		int nbars = 0;
+
+		printf(", \"irq\": %d, \"irq_mode\": \"%s\", \"bars\": [", d->irq,
+		       driver[0] ? irq : "none");
+		for (i = 0; i < 6; i++) {
+			pciaddr_t a = d->base_addr[i];
+
+			if (!a && !d->size[i])
+				continue;
+			printf("%s{\"bar\": %d, \"type\": \"%s\", \"address\": \"0x%llx\", \"size\": %llu, \"64bit\": %s, \"prefetchable\": %s}",
+			       nbars++ ? ", " : "", i, (a & PCI_BASE_ADDRESS_SPACE_IO) ? "io" : "mem",
+			       (unsigned long long)(a & ((a & PCI_BASE_ADDRESS_SPACE_IO) ?
+					PCI_BASE_ADDRESS_IO_MASK : PCI_BASE_ADDRESS_MEM_MASK)),
+			       (unsigned long long)d->size[i],
+			       (a & PCI_BASE_ADDRESS_MEM_TYPE_64) ? "true" : "false",
+			       (a & PCI_BASE_ADDRESS_MEM_PREFETCH) ? "true" : "false");
+		}
+		printf("], \"link\": ");
+		if (!caps_known)
+			printf("null");
+		else if (!l.pcie)
+			printf("{\"pcie\": false}");
+		else
+			printf("{\"pcie\": true, \"speed\": \"%s\", \"width\": %u, \"max_speed\": \"%s\", \"max_width\": %u, \"degraded\": %s}",
+			       pcie_speed(l.sta_speed), l.sta_width, pcie_speed(l.cap_speed), l.cap_width,
+			       (l.sta_speed < l.cap_speed || l.sta_width < l.cap_width) ? "true" : "false");
+		printf(", \"fpgadma\": ");
+		if (!has_node) {
+			printf("null}");
+			return;
+		}
+		printf("{\"node\": ");
+		jstr(node);
+		for (i = 0; i < (int)N_ATTRS; i++) {
+			printf(", \"%s\": ", attrs[i]);
+			if (!vals[i][0])
+				printf("null");
+			else if (i == 0)
+				jstr(vals[i]);
+			else
+				printf("%s", vals[i]);
+		}
+		printf("}}");
+		first_dev = 0;
+		return;
+	}
+
+	printf("%s %04x:%04x %s (engine %s)\n", bdf, d->vendor_id, d->device_id, name, engine);
+	printf("  subsystem %04x:%04x, class %04x, NUMA node %d\n", d->subsys_vendor_id,
+	       d->subsys_id, d->device_class, d->numa_node);
+	for (i = 0; i < 6; i++) {
+		pciaddr_t a = d->base_addr[i];
+
+		if (!a && !d->size[i])
+			continue;
+		if (a & PCI_BASE_ADDRESS_SPACE_IO)
+			printf("  BAR%d: I/O at 0x%llx [size %llu]\n", i,
+			       (unsigned long long)(a & PCI_BASE_ADDRESS_IO_MASK),
+			       (unsigned long long)d->size[i]);
+		else
+			printf("  BAR%d: memory at 0x%llx (%s, %sprefetchable) [size %llu]\n", i,
+			       (unsigned long long)(a & PCI_BASE_ADDRESS_MEM_MASK),
+			       (a & PCI_BASE_ADDRESS_MEM_TYPE_64) ? "64-bit" : "32-bit",
+			       (a & PCI_BASE_ADDRESS_MEM_PREFETCH) ? "" : "non-",
+			       (unsigned long long)d->size[i]);
+	}
+	if (!caps_known)
+		printf("  link: unknown (run as root to read capabilities)\n");
+	else if (!l.pcie)
+		printf("  link: conventional PCI (no PCIe capability)\n");
+	else {
+		printf("  link: %s x%u (capable %s x%u)\n", pcie_speed(l.sta_speed),
+		       l.sta_width, pcie_speed(l.cap_speed), l.cap_width);
+		if (l.sta_speed < l.cap_speed || l.sta_width < l.cap_width)
+			printf("  WARNING: link degraded: running at %s x%u, capable of %s x%u; throughput is capped\n",
+			       pcie_speed(l.sta_speed), l.sta_width,
+			       pcie_speed(l.cap_speed), l.cap_width);
+	}
+	printf("  driver: %s, IRQ %d (%s)\n", driver[0] ? driver : "none (not bound)",
+	       d->irq, driver[0] ? irq : "not enabled");
+	if (has_node) {
+		printf("  /dev/%s: engine %s, ring %s x %s bytes, streaming %s\n", node,
+		       vals[0], vals[1], vals[2], vals[3]);
+		printf("  counters: completed %s, dequeued %s, released %s, dropped %s, irqs %s\n",
+		       vals[4], vals[5], vals[6], vals[7], vals[8]);
+	} else if (!strcmp(driver, "fpgadma")) {
+		printf("  fpgadma: bound but no /sys/class/fpgadma node\n");
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pci_access *pacc;
+	struct pci_dev *d;
+	int c, count = 0;
+	const char *env = getenv("FPGADMA_SYSFS");
+
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 1;
+	}
+	if (env && *env)
+		sysfs = env;
+
+	pacc = pci_alloc();
+	if (!pacc) {
+		fprintf(stderr, "fpgadma-info: libpci: out of memory\n");
+		return 1;
+	}
+	pci_init(pacc);
+	pci_scan_bus(pacc);
+	if (json)
+		printf("{\"devices\": [");
+	for (d = pacc->devices; d; d = d->next) {
+		const char *engine = NULL;
+		size_t i;
+
+		pci_fill_info(d, PCI_FILL_IDENT | PCI_FILL_BASES | PCI_FILL_SIZES |
+			      PCI_FILL_CLASS | PCI_FILL_IRQ | PCI_FILL_NUMA_NODE |
+			      PCI_FILL_SUBSYS);
+		for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+			if (ids[i].vendor == d->vendor_id && ids[i].device == d->device_id)
+				engine = ids[i].engine;
+		if (!engine) {
+			/* Bound to fpgadma by new_id or a newer driver? */
+			char bdf[32], driver[64];
+
+			bdf_driver(d, bdf, sizeof(bdf), driver, sizeof(driver));
+			if (strcmp(driver, "fpgadma"))
+				continue;
+			engine = "?";
+		}
+		show(pacc, d, engine);
+		first_dev = 0;
+		count++;
+	}
+	if (json)
+		printf("%s], \"count\": %d}\n", count ? "\n  " : "", count);
+	else if (!count)
+		printf("no device that fpgadma drives or can drive was found\n");
+	pci_cleanup(pacc);
+	return 0;
+}
