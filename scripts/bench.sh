@@ -1,0 +1,113 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# make bench: build fpgadma.ko (in a private copy of driver/) and
+# bench/dma_throughput, boot Debian's kernel in QEMU (TCG) with two edu
+# devices and the software model, run the benchmark (one edu device goes to
+# uio_pci_generic for the UIO baseline), and extract its table, CSV and JSON
+# from the console log into build/bench/; draw a PNG with gnuplot if it is
+# installed (scripts/deps.sh gnuplot-nox installs it).
+#
+# Usage: scripts/bench.sh [dma_throughput args, e.g. --quick]
+#   env BENCH_OUT (default build/bench), BENCH_TIMEOUT (QEMU, default 540 s)
+set -euo pipefail
+cd "$(dirname -- "$0")/.."
+
+out=${BENCH_OUT:-build/bench}
+tmo=${BENCH_TIMEOUT:-540}
+scripts/deps.sh
+scripts/deps.sh gnuplot-nox || echo "bench: gnuplot-nox not installed: no PNG" >&2
+kver=$(scripts/kver.sh)
+kdir=/usr/src/linux-headers-$kver
+
+rm -rf "$out"
+mkdir -p "$out/stage"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+echo "bench: building fpgadma.ko for $kver (private copy of driver/) and dma_throughput"
+mkdir -p "$tmp/driver" "$tmp/include"
+cp driver/Makefile driver/Kbuild driver/*.c driver/*.h "$tmp/driver/"
+cp -r include/. "$tmp/include/"
+make -s -C "$tmp/driver" KDIR="$kdir" > "$out/module.log" 2>&1 ||
+	{ cat "$out/module.log"; echo "bench: module build failed" >&2; exit 1; }
+cp "$tmp/driver/fpgadma.ko" "$out/stage/"
+make -s -C bench O="$PWD/$out" > "$out/build.log" 2>&1 ||
+	{ cat "$out/build.log"; echo "bench: dma_throughput build failed" >&2; exit 1; }
+cp "$out/dma_throughput" "$out/stage/"
+
+# uio.ko and uio_pci_generic.ko for the baseline; busybox insmod may not
+# read compressed modules, so decompress them here.
+for m in uio uio_pci_generic; do
+	src=$(find "/lib/modules/$kver/kernel/drivers/uio" -name "$m.ko*" | head -n 1)
+	case $src in
+	*.ko) cp "$src" "$out/stage/$m.ko" ;;
+	*.ko.xz) xz -dc "$src" > "$out/stage/$m.ko" ;;
+	*.ko.zst) zstd -qdc "$src" > "$out/stage/$m.ko" ;;
+	*.ko.gz) gzip -dc "$src" > "$out/stage/$m.ko" ;;
+	*) echo "bench: $m.ko not found for $kver: no UIO baseline" >&2 ;;
+	esac
+done
+cp bench/guest.sh "$out/stage/guest.sh"
+echo "$*" > "$out/stage/bench.args"
+scripts/mkinitramfs.sh "$out/initramfs.cpio.gz" "$out/stage"
+
+# tsc=reliable: QEMU TCG's TSC is one host clock for all vCPUs, but the
+# guest marks it unstable and falls back to HPET, which turns every
+# clock_gettime() into a trapping MMIO read. Real hardware has a stable TSC.
+echo "bench: booting $kver in QEMU (TCG, 2 vCPUs, 1 GiB, 2 edu devices); a few minutes"
+rc=0
+scripts/vm-run.sh --kernel "/boot/vmlinuz-$kver" --initrd "$out/initramfs.cpio.gz" \
+	--edu 2 --mem 1024 --smp 2 --timeout "$tmo" --append "tsc=reliable" \
+	--log "$out/vm.log" --label bench > "$out/result.txt" || rc=$?
+
+clean=$(tr -d '\r' < "$out/vm.log")
+sed -n '/^BENCH-CSV-BEGIN$/,/^BENCH-CSV-END$/{//!p}' <<< "$clean" > "$out/dma_throughput.csv"
+sed -n '/^BENCH-JSON-BEGIN$/,/^BENCH-JSON-END$/{//!p}' <<< "$clean" > "$out/dma_throughput.json"
+sed -n '/^GUEST-START$/,/^BENCH-CSV-BEGIN$/{//!p}' <<< "$clean" > "$out/table.txt"
+cat "$out/table.txt"
+
+if [[ -s $out/dma_throughput.csv ]] && command -v gnuplot > /dev/null; then
+	csv=$out/dma_throughput.csv
+	# Plot data: buffer size, zero-copy and copy MB/s and s/GB, per fill and depth.
+	for fill in 2 1; do
+		for dsel in shallow deep; do
+			awk -F, -v fill="$fill" -v dsel="$dsel" '
+			$1 == "throughput" && $2 == "consume_checksum" && $7 == fill {
+				if ($8 == "throughput") mb[$4, $3, $5] = $9
+				if ($8 == "cpu_per_gb") cpu[$4, $3, $5] = $9
+				sizes[$4] = 1; depths[$4, $5] = 1
+			}
+			END {
+				n = 0
+				for (s in sizes) list[n++] = s + 0
+				for (i = 0; i < n; i++) for (j = i + 1; j < n; j++)
+					if (list[j] < list[i]) { t = list[i]; list[i] = list[j]; list[j] = t }
+				for (i = 0; i < n; i++) {
+					s = list[i]; pick = ""
+					for (k in depths) {
+						split(k, p, SUBSEP)
+						if (p[1] != s) continue
+						if (pick == "" || (dsel == "deep" ? p[2] + 0 > pick + 0 : p[2] + 0 < pick + 0))
+							pick = p[2]
+					}
+					if (pick == "" || !((s, "zerocopy", pick) in mb)) continue
+					printf "%d %s %s %s %s %s\n", s / 1024, pick, \
+						mb[s, "zerocopy", pick], mb[s, "copy", pick], \
+						cpu[s, "zerocopy", pick], cpu[s, "copy", pick]
+				}
+			}' "$csv" > "$out/plot-fill$fill-$dsel.dat"
+		done
+	done
+	if gnuplot -e "dir='$out'" bench/plot.gp > "$out/gnuplot.log" 2>&1; then
+		echo "bench: plot $out/dma_throughput.png"
+	else
+		echo "bench: gnuplot failed, see $out/gnuplot.log" >&2
+	fi
+fi
+
+echo "bench: results in $out/ (table.txt, dma_throughput.csv, dma_throughput.json, vm.log)"
+cat "$out/result.txt"
+if ((rc != 0)) || ! grep -q '^PASS: bench.run' "$out/result.txt" || [[ ! -s $out/dma_throughput.csv ]]; then
+	echo "bench: FAILED (see $out/vm.log)" >&2
+	exit 1
+fi
