@@ -19,7 +19,7 @@
 #include "fpgadma_core.h"
 
 /* Records copied to user space per ring_lock round trip. */
-#define FPGADMA_READ_BATCH	8
+#define FPGADMA_READ_BATCH	16
 /* Release indices taken on the stack; larger batches are allocated. */
 #define FPGADMA_RELEASE_STACK	16
 
@@ -74,10 +74,8 @@ static int fpgadma_release(struct inode *inode, struct file *filp)
 	struct fpgadma_dev *fdev = f->fdev;
 
 	mutex_lock(&fdev->lock);
-	if (fdev->owner == filp) {
+	if (fdev->owner == filp)
 		fpgadma_stream_stop(fdev);
-		fdev->owner = NULL;
-	}
 	mutex_unlock(&fdev->lock);
 	put_device(&fdev->dev);
 	kfree(f);
@@ -149,12 +147,9 @@ static long fpgadma_ioc_start(struct file *filp)
 	} else if (fdev->owner) {
 		ret = -EBUSY;
 	} else {
-		ret = fpgadma_stream_start(fdev);
-		if (!ret) {
-			fdev->owner = filp;
-			fdev->copy_mode = false;
+		ret = fpgadma_stream_start(fdev, filp, false);
+		if (!ret)
 			f->record_mode = true;
-		}
 	}
 	mutex_unlock(&fdev->lock);
 	return ret;
@@ -169,38 +164,42 @@ static long fpgadma_ioc_stop(struct file *filp)
 	ret = fpgadma_lock_live(fdev);
 	if (ret)
 		return ret;
-	if (fdev->owner && fdev->owner != filp) {
+	if (fdev->owner && fdev->owner != filp)
 		ret = -EBUSY;
-	} else if (fdev->owner) {
+	else if (fdev->owner)
 		fpgadma_stream_stop(fdev);
-		fdev->owner = NULL;
-	}
 	mutex_unlock(&fdev->lock);
 	return ret;
 }
 
-static int fpgadma_release_locked(struct file *filp, const u32 *index, u32 n)
+/*
+ * The hot path: no mutex. Ownership is checked under ring_lock, which is
+ * held whenever it changes, and a stopped (or removed) device has no owner,
+ * so the engine is only called while it runs.
+ */
+static int fpgadma_release_buffers(struct file *filp, const u32 *index, u32 n)
 {
 	struct fpgadma_file *f = filp->private_data;
 	struct fpgadma_dev *fdev = f->fdev;
 	int ret;
 
-	if (fdev->owner && fdev->owner != filp)
-		return -EBUSY;
-	if (!fdev->owner || fdev->copy_mode)
-		return -EINVAL;
 	spin_lock_irq(&fdev->ring_lock);
-	ret = fpgadma_ring_release(&fdev->ring, index, n);
+	if (fdev->owner && fdev->owner != filp)
+		ret = -EBUSY;
+	else if (!fdev->owner || fdev->copy_mode)
+		ret = -EINVAL;
+	else
+		ret = fpgadma_ring_release(&fdev->ring, index, n);
 	if (!ret && n && fdev->ops->queue)
 		fdev->ops->queue(fdev, index, n);
 	spin_unlock_irq(&fdev->ring_lock);
+	if (ret && READ_ONCE(fdev->dead))
+		return -ENODEV;
 	return ret == -EPIPE ? -EINVAL : ret;
 }
 
 static long fpgadma_ioc_release(struct file *filp, void __user *arg)
 {
-	struct fpgadma_file *f = filp->private_data;
-	struct fpgadma_dev *fdev = f->fdev;
 	u32 stack[FPGADMA_RELEASE_STACK], *index = stack;
 	struct fpgadma_release rel;
 	int ret;
@@ -219,11 +218,7 @@ static long fpgadma_ioc_release(struct file *filp, void __user *arg)
 		ret = -EFAULT;
 		goto out;
 	}
-	ret = fpgadma_lock_live(fdev);
-	if (ret)
-		goto out;
-	ret = fpgadma_release_locked(filp, index, rel.count);
-	mutex_unlock(&fdev->lock);
+	ret = fpgadma_release_buffers(filp, index, rel.count);
 out:
 	if (index != stack)
 		kfree(index);
@@ -434,18 +429,20 @@ static ssize_t fpgadma_read_records(struct file *filp, u32 gen,
 	if (!max)
 		return -EINVAL;
 	for (;;) {
-		ret = fpgadma_wait_done(fdev, filp, gen);
-		if (ret)
-			return ret;
+		/* Take what is ready first: no wait, no extra lock round. */
 		ret = mutex_lock_interruptible(&fdev->read_lock);
 		if (ret)
 			return ret;
 		ret = fpgadma_take_records(fdev, gen, (void __user *)buf, max);
 		mutex_unlock(&fdev->read_lock);
-		/* Another thread may have taken what woke us: wait again. */
 		if (ret)
 			break;
+		ret = fpgadma_wait_done(fdev, filp, gen);
+		if (ret)
+			return ret;
 	}
+	if (ret == -EPIPE && READ_ONCE(fdev->dead))
+		return -ENODEV;
 	return ret < 0 ? ret : ret * (ssize_t)sizeof(struct fpgadma_record);
 }
 
@@ -543,24 +540,31 @@ static ssize_t fpgadma_read(struct file *filp, char __user *buf, size_t count,
 	struct fpgadma_file *f = filp->private_data;
 	struct fpgadma_dev *fdev = f->fdev;
 	struct fpgadma_bufs *bufs;
-	bool copy_mode;
+	bool copy_mode, records;
 	ssize_t ret;
 	u32 gen;
+
+	/*
+	 * Fast path for the record consumer: ownership and the stream
+	 * generation under ring_lock alone. A stop after this point changes
+	 * the generation, which the read then notices.
+	 */
+	spin_lock_irq(&fdev->ring_lock);
+	records = fdev->owner == filp && !fdev->copy_mode;
+	gen = fdev->gen;
+	spin_unlock_irq(&fdev->ring_lock);
+	if (records)
+		return fpgadma_read_records(filp, gen, buf, count);
 
 	ret = fpgadma_lock_live(fdev);
 	if (ret)
 		return ret;
-	if (!fdev->owner && f->record_mode) {
+	if (!fdev->owner && f->record_mode)
 		ret = -EPIPE;
-	} else if (!fdev->owner) {
-		ret = fpgadma_stream_start(fdev);
-		if (!ret) {
-			fdev->owner = filp;
-			fdev->copy_mode = true;
-		}
-	} else if (fdev->owner != filp) {
+	else if (!fdev->owner)
+		ret = fpgadma_stream_start(fdev, filp, true);
+	else if (fdev->owner != filp)
 		ret = -EBUSY;
-	}
 	if (ret) {
 		mutex_unlock(&fdev->lock);
 		return ret;

@@ -102,11 +102,13 @@ struct fpgadma_bufs {
  * @irq:         interrupt number.
  * @map_inode:   its address space gathers every mapping of the buffers,
  *               from any open file, so that removal can zap them.
- * @lock:        protects @bufs, @ring_mem, @owner, @copy_mode, @dead and
- *               ring reconfiguration, start and stop.
+ * @lock:        protects @bufs, @ring_mem, @dead and ring reconfiguration,
+ *               start and stop; held to change @owner and @copy_mode.
  * @read_lock:   serialises consumers between taking a record and copying
  *               it out, and protects @copy.
- * @ring_lock:   protects @ring and @gen; taken in the interrupt handler.
+ * @ring_lock:   protects @ring and @gen; taken in the interrupt handler;
+ *               also held to change @owner and @copy_mode, so that the
+ *               read and release fast paths can check them under it alone.
  * @wq:          readers and pollers wait here.
  * @ring:        buffer ownership.
  * @ring_mem:    state memory of @ring.
@@ -182,7 +184,8 @@ struct fpgadma_dev *fpgadma_create(struct device *parent,
 				   void __iomem *regs, int irq);
 void fpgadma_destroy(struct fpgadma_dev *fdev);
 int fpgadma_set_ring(struct fpgadma_dev *fdev, u32 count, u32 size);
-int fpgadma_stream_start(struct fpgadma_dev *fdev);
+int fpgadma_stream_start(struct fpgadma_dev *fdev, struct file *owner,
+			 bool copy_mode);
 void fpgadma_stream_stop(struct fpgadma_dev *fdev);
 extern const struct attribute_group *fpgadma_groups[];
 

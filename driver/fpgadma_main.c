@@ -93,11 +93,14 @@ int fpgadma_set_ring(struct fpgadma_dev *fdev, u32 count, u32 size)
 
 /**
  * fpgadma_stream_start() - queue every buffer and start the engine
- * @fdev: the device; fdev->lock held; not streaming.
+ * @fdev:      the device; fdev->lock held; not streaming.
+ * @owner:     the file that streams from now on.
+ * @copy_mode: it reads data (copy mode) rather than records.
  *
  * Return: 0, or the engine's error (the ring is then idle again).
  */
-int fpgadma_stream_start(struct fpgadma_dev *fdev)
+int fpgadma_stream_start(struct fpgadma_dev *fdev, struct file *owner,
+			 bool copy_mode)
 {
 	int ret;
 
@@ -105,6 +108,10 @@ int fpgadma_stream_start(struct fpgadma_dev *fdev)
 	spin_lock_irq(&fdev->ring_lock);
 	ret = fpgadma_ring_start(&fdev->ring);
 	fdev->gen++;
+	if (!ret) {
+		fdev->owner = owner;
+		fdev->copy_mode = copy_mode;
+	}
 	spin_unlock_irq(&fdev->ring_lock);
 	if (ret)
 		return ret;
@@ -114,6 +121,7 @@ int fpgadma_stream_start(struct fpgadma_dev *fdev)
 		spin_lock_irq(&fdev->ring_lock);
 		fpgadma_ring_stop(&fdev->ring);
 		fdev->gen++;
+		fdev->owner = NULL;
 		spin_unlock_irq(&fdev->ring_lock);
 	}
 	return ret;
@@ -123,7 +131,8 @@ int fpgadma_stream_start(struct fpgadma_dev *fdev)
  * fpgadma_stream_stop() - stop the engine and take every buffer back
  * @fdev: the device; fdev->lock held; streaming.
  *
- * Wakes readers, whose stream generation is then stale.
+ * Nobody owns the stream afterwards. Wakes readers, whose stream
+ * generation is then stale.
  */
 void fpgadma_stream_stop(struct fpgadma_dev *fdev)
 {
@@ -135,6 +144,7 @@ void fpgadma_stream_stop(struct fpgadma_dev *fdev)
 	spin_lock_irq(&fdev->ring_lock);
 	fpgadma_ring_stop(&fdev->ring);
 	fdev->gen++;
+	fdev->owner = NULL;
 	spin_unlock_irq(&fdev->ring_lock);
 	wake_up_interruptible_all(&fdev->wq);
 }
@@ -278,7 +288,6 @@ void fpgadma_destroy(struct fpgadma_dev *fdev)
 	WRITE_ONCE(fdev->dead, true);
 	if (fdev->owner)
 		fpgadma_stream_stop(fdev);
-	fdev->owner = NULL;
 	unmap_mapping_range(fdev->map_inode->i_mapping, 0, 0, 1);
 	fpgadma_bufs_free_dma(fdev->bufs);
 	mutex_unlock(&fdev->lock);
