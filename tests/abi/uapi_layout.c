@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Compile-time checks of the fpgadma UAPI layout (include/uapi/fpgadma.h).
+ * Compile-time checks of the fpgadma UAPI layout (include/uapi/fpgadma.h)
+ * and of the stream engine's descriptor and completion formats.
  *
  * Every structure's size and every field's offset and size, plus the ioctl
  * numbers, are pinned to their x86_64 values. scripts/check.d/50-abi.sh
@@ -15,6 +16,7 @@
  */
 #include <stddef.h>
 #include <uapi/fpgadma.h>
+#include <uapi/fpgadma_stream_regs.h>
 
 #define SIZE(type, n)							\
 	_Static_assert(sizeof(struct type) == (n),			\
@@ -81,15 +83,23 @@ FIELD(fpgadma_stats, user, 64, 4);
 FIELD(fpgadma_stats, streaming, 68, 4);
 FIELD(fpgadma_stats, reserved, 72, 32);
 
-/* Being added with interrupt moderation; drop the #ifdef once it is in. */
-#ifdef FPGADMA_IOC_SET_COALESCE
 SIZE(fpgadma_coalesce, 16);
 FIELD(fpgadma_coalesce, count, 0, 4);
 FIELD(fpgadma_coalesce, usecs, 4, 4);
 FIELD(fpgadma_coalesce, flags, 8, 4);
 FIELD(fpgadma_coalesce, reserved, 12, 4);
 IOCTL(FPGADMA_IOC_SET_COALESCE, 0x4010BF07u);
-#endif
+
+/* The stream engine's host-memory formats (docs/stream-engine.md). */
+SIZE(fse_desc, 16);
+FIELD(fse_desc, addr, 0, 8);
+FIELD(fse_desc, len, 8, 4);
+FIELD(fse_desc, reserved, 12, 4);
+SIZE(fse_cpl, 16);
+FIELD(fse_cpl, bytes, 0, 4);
+FIELD(fse_cpl, lost, 4, 4);
+FIELD(fse_cpl, sequence, 8, 4);
+FIELD(fse_cpl, flags, 12, 4);
 
 /* _IOC(dir, 0xBF, nr, size): dir << 30 | size << 16 | 0xBF << 8 | nr. */
 IOCTL(FPGADMA_IOC_INFO, 0x8060BF00u);
