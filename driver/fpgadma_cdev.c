@@ -93,7 +93,8 @@ static long fpgadma_ioc_info(struct fpgadma_dev *fdev, void __user *arg)
 		return ret;
 	info.api_version = FPGADMA_API_VERSION;
 	info.caps = FPGADMA_CAP_STREAM | FPGADMA_CAP_COPY | FPGADMA_CAP_POLL |
-		    FPGADMA_CAP_TIMEOUT | FPGADMA_CAP_RECONFIG;
+		    FPGADMA_CAP_TIMEOUT | FPGADMA_CAP_RECONFIG |
+		    FPGADMA_CAP_EXCHANGE;
 	if (fdev->ops->set_coalesce)
 		info.caps |= FPGADMA_CAP_COALESCE;
 	info.buf_count = fdev->bufs->count;
@@ -198,27 +199,83 @@ static int fpgadma_release_buffers(struct file *filp, const u32 *index, u32 n)
 	return ret == -EPIPE ? -EINVAL : ret;
 }
 
+/*
+ * Copy @count indices from user space into @stack, or into an allocation
+ * (*index then differs from @stack and the caller kfree()s it).
+ */
+static int fpgadma_get_indices(u64 uptr, u32 count, u32 *stack, u32 **index)
+{
+	*index = stack;
+	if (count > FPGADMA_RELEASE_MAX)
+		return -EINVAL;
+	if (count > FPGADMA_RELEASE_STACK) {
+		*index = kmalloc_array(count, sizeof(**index), GFP_KERNEL);
+		if (!*index)
+			return -ENOMEM;
+	}
+	if (copy_from_user(*index, u64_to_user_ptr(uptr),
+			   count * sizeof(**index)))
+		return -EFAULT;
+	return 0;
+}
+
 static long fpgadma_ioc_release(struct file *filp, void __user *arg)
 {
-	u32 stack[FPGADMA_RELEASE_STACK], *index = stack;
+	u32 stack[FPGADMA_RELEASE_STACK], *index;
 	struct fpgadma_release rel;
 	int ret;
 
 	if (copy_from_user(&rel, arg, sizeof(rel)))
 		return -EFAULT;
-	if (rel.reserved || rel.count > FPGADMA_RELEASE_MAX)
+	if (rel.reserved)
 		return -EINVAL;
-	if (rel.count > FPGADMA_RELEASE_STACK) {
-		index = kmalloc_array(rel.count, sizeof(*index), GFP_KERNEL);
-		if (!index)
-			return -ENOMEM;
-	}
-	if (copy_from_user(index, u64_to_user_ptr(rel.indices),
-			   rel.count * sizeof(*index))) {
-		ret = -EFAULT;
+	ret = fpgadma_get_indices(rel.indices, rel.count, stack, &index);
+	if (!ret)
+		ret = fpgadma_release_buffers(filp, index, rel.count);
+	if (index != stack)
+		kfree(index);
+	return ret;
+}
+
+static ssize_t fpgadma_read_records(struct file *filp, u32 gen,
+				    char __user *buf, size_t count);
+
+static long fpgadma_ioc_exchange(struct file *filp, void __user *arg)
+{
+	struct fpgadma_file *f = filp->private_data;
+	struct fpgadma_dev *fdev = f->fdev;
+	u32 stack[FPGADMA_RELEASE_STACK], *index;
+	struct fpgadma_exchange ex;
+	ssize_t n;
+	u32 gen;
+	int ret;
+
+	if (copy_from_user(&ex, arg, sizeof(ex)))
+		return -EFAULT;
+	if (ex.flags || ex.reserved || !ex.record_max ||
+	    ex.record_max > FPGADMA_RELEASE_MAX)
+		return -EINVAL;
+	ret = fpgadma_get_indices(ex.indices, ex.release_count, stack, &index);
+	if (ret)
 		goto out;
-	}
-	ret = fpgadma_release_buffers(filp, index, rel.count);
+	/* The records must come from the stream the buffers went back to. */
+	spin_lock_irq(&fdev->ring_lock);
+	gen = fdev->gen;
+	spin_unlock_irq(&fdev->ring_lock);
+	ret = fpgadma_release_buffers(filp, index, ex.release_count);
+	if (ret)
+		goto out;
+
+	ex.release_count = 0;
+	ex.record_count = 0;
+	n = fpgadma_read_records(filp, gen, u64_to_user_ptr(ex.records),
+				 ex.record_max * sizeof(struct fpgadma_record));
+	if (n >= 0)
+		ex.record_count = n / sizeof(struct fpgadma_record);
+	/* Not restartable: the release is done. */
+	ret = n == -ERESTARTSYS ? -EINTR : min_t(ssize_t, n, 0);
+	if (copy_to_user(arg, &ex, sizeof(ex)) && !ret)
+		ret = -EFAULT;
 out:
 	if (index != stack)
 		kfree(index);
@@ -309,6 +366,8 @@ static long fpgadma_ioctl(struct file *filp, unsigned int cmd,
 		return fpgadma_ioc_set_timeout(f, uarg);
 	case FPGADMA_IOC_SET_COALESCE:
 		return fpgadma_ioc_set_coalesce(fdev, uarg);
+	case FPGADMA_IOC_EXCHANGE:
+		return fpgadma_ioc_exchange(filp, uarg);
 	default:
 		return -ENOTTY;
 	}

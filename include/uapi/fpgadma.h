@@ -58,6 +58,7 @@
 #define FPGADMA_CAP_TIMEOUT	(1U << 3)	/* FPGADMA_IOC_SET_TIMEOUT */
 #define FPGADMA_CAP_RECONFIG	(1U << 4)	/* FPGADMA_IOC_SET_RING */
 #define FPGADMA_CAP_COALESCE	(1U << 5)	/* FPGADMA_IOC_SET_COALESCE */
+#define FPGADMA_CAP_EXCHANGE	(1U << 6)	/* FPGADMA_IOC_EXCHANGE */
 
 /* fpgadma_info.flags */
 #define FPGADMA_INFO_STREAMING	(1U << 0)	/* a consumer is streaming */
@@ -218,6 +219,36 @@ struct fpgadma_coalesce {
 	__u32 reserved;
 };
 
+/**
+ * struct fpgadma_exchange - release, then read records, in one call
+ * @indices:       user pointer to @release_count __u32 buffer indices to
+ *                 give back first (as FPGADMA_IOC_RELEASE: all or nothing).
+ * @records:       user pointer to room for @record_max records.
+ * @release_count: in: number of indices, 0..FPGADMA_RELEASE_MAX; out: 0
+ *                 once they were given back, so that a retry after an
+ *                 error (EINTR, ETIMEDOUT, ...) does not release twice.
+ * @record_max:    1..FPGADMA_RELEASE_MAX.
+ * @record_count:  out: records stored, at least 1 on success.
+ * @flags:         zero.
+ * @reserved:      zero.
+ *
+ * The streaming loop in one system call per batch: FPGADMA_IOC_EXCHANGE
+ * gives buffers back, then waits like read() (O_NONBLOCK, the file's
+ * timeout, signals) for at least one record and returns as many as are
+ * ready. Errors as for FPGADMA_IOC_RELEASE and read(); if the release is
+ * refused, no record is taken. Interrupted by a signal after the release,
+ * it fails with EINTR (it is not restarted) and release_count reads 0.
+ */
+struct fpgadma_exchange {
+	__u64 indices;
+	__u64 records;
+	__u32 release_count;
+	__u32 record_max;
+	__u32 record_count;
+	__u32 flags;
+	__u64 reserved;
+};
+
 #define FPGADMA_IOC_MAGIC	0xBF
 
 #define FPGADMA_IOC_INFO	_IOR(FPGADMA_IOC_MAGIC, 0x00, struct fpgadma_info)
@@ -228,5 +259,6 @@ struct fpgadma_coalesce {
 #define FPGADMA_IOC_GET_STATS	_IOR(FPGADMA_IOC_MAGIC, 0x05, struct fpgadma_stats)
 #define FPGADMA_IOC_SET_TIMEOUT	_IOW(FPGADMA_IOC_MAGIC, 0x06, struct fpgadma_timeout)
 #define FPGADMA_IOC_SET_COALESCE _IOW(FPGADMA_IOC_MAGIC, 0x07, struct fpgadma_coalesce)
+#define FPGADMA_IOC_EXCHANGE	_IOWR(FPGADMA_IOC_MAGIC, 0x08, struct fpgadma_exchange)
 
 #endif /* _UAPI_FPGADMA_H */

@@ -90,6 +90,16 @@ FIELD(fpgadma_coalesce, flags, 8, 4);
 FIELD(fpgadma_coalesce, reserved, 12, 4);
 IOCTL(FPGADMA_IOC_SET_COALESCE, 0x4010BF07u);
 
+SIZE(fpgadma_exchange, 40);
+FIELD(fpgadma_exchange, indices, 0, 8);
+FIELD(fpgadma_exchange, records, 8, 8);
+FIELD(fpgadma_exchange, release_count, 16, 4);
+FIELD(fpgadma_exchange, record_max, 20, 4);
+FIELD(fpgadma_exchange, record_count, 24, 4);
+FIELD(fpgadma_exchange, flags, 28, 4);
+FIELD(fpgadma_exchange, reserved, 32, 8);
+IOCTL(FPGADMA_IOC_EXCHANGE, 0xC028BF08u);
+
 /* The stream engine's host-memory formats (docs/stream-engine.md). */
 SIZE(fse_desc, 16);
 FIELD(fse_desc, addr, 0, 8);

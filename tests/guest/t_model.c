@@ -544,6 +544,118 @@ static bool t_coalesce_bad(void *arg)
 	return ok;
 }
 
+static long exchange(struct mctx *c, const uint32_t *idx, uint32_t nrel,
+		     struct fpgadma_record *r, uint32_t max,
+		     struct fpgadma_exchange *ex)
+{
+	*ex = (struct fpgadma_exchange) {
+		.indices = (uintptr_t)idx, .records = (uintptr_t)r,
+		.release_count = nrel, .record_max = max,
+	};
+	return ioctl(c->fd, FPGADMA_IOC_EXCHANGE, ex);
+}
+
+/* The streaming loop with one system call per batch. */
+static bool t_exchange(void *arg)
+{
+	struct mctx *c = arg;
+	struct fpgadma_record r[BATCH];
+	struct fpgadma_exchange ex;
+	uint32_t idx[BATCH], n = 0;
+	bool ok;
+
+	ok = model_open(c, 64, 4096, 0);
+	while (ok && c->records < 20000) {
+		ok = EXPECT_OK(exchange(c, idx, n, r, BATCH, &ex), "EXCHANGE");
+		if (ok && (ex.record_count < 1 || ex.record_count > BATCH ||
+			   ex.release_count))
+			ok = failf("record_count %u, release_count %u",
+				   ex.record_count, ex.release_count);
+		for (n = 0; ok && n < ex.record_count; n++) {
+			ok = check_record(c, &r[n], true);
+			idx[n] = r[n].index;
+		}
+	}
+	if (ok && c->lost_sum)
+		ok = failf("lost %llu", (unsigned long long)c->lost_sum);
+	model_close(c);
+	return ok;
+}
+
+static bool t_exchange_bad(void *arg)
+{
+	struct mctx *c = arg;
+	struct fpgadma_record r[BATCH] = { 0 };
+	struct fpgadma_exchange ex;
+	struct fpgadma_stats st0, st1;
+	uint32_t bad = 1000, held;
+	bool ok;
+	int other;
+
+	ok = model_open(c, 16, 4096, 0) && get_stats(c->fd, &st0);
+	/* Reserved fields, sizes. */
+	ok = ok && (ex = (struct fpgadma_exchange){ .record_max = 1, .flags = 1 },
+		    EXPECT_ERRNO(ioctl(c->fd, FPGADMA_IOC_EXCHANGE, &ex), EINVAL, "flags"));
+	ok = ok && (ex = (struct fpgadma_exchange){ .record_max = 1, .reserved = 1 },
+		    EXPECT_ERRNO(ioctl(c->fd, FPGADMA_IOC_EXCHANGE, &ex), EINVAL, "reserved"));
+	ok = ok && EXPECT_ERRNO(exchange(c, NULL, 0, r, 0, &ex), EINVAL, "record_max 0");
+	ok = ok && EXPECT_ERRNO(exchange(c, NULL, 0, r, 5000, &ex), EINVAL, "record_max too big");
+	ok = ok && EXPECT_ERRNO(exchange(c, &bad, 5000, r, 1, &ex), EINVAL, "release_count too big");
+	ok = ok && EXPECT_ERRNO(exchange(c, NULL, 1, r, 1, &ex), EFAULT, "bad indices pointer");
+	/* A refused release takes no record. */
+	ok = ok && EXPECT_ERRNO(exchange(c, &bad, 1, r, 1, &ex), EINVAL, "index not held") &&
+	     get_stats(c->fd, &st1);
+	if (ok && st1.dequeued != st0.dequeued)
+		ok = failf("a refused EXCHANGE dequeued %llu records",
+			   (unsigned long long)(st1.dequeued - st0.dequeued));
+	/* Bad record pointer: EFAULT, nothing dequeued either. */
+	ok = ok && EXPECT_ERRNO(exchange(c, NULL, 0, NULL, 1, &ex), EFAULT, "bad records pointer") &&
+	     get_stats(c->fd, &st1);
+	if (ok && st1.dequeued != st0.dequeued)
+		ok = failf("EXCHANGE into a bad pointer dequeued records");
+	/* A good one, then a second file is refused. */
+	ok = ok && EXPECT_OK(exchange(c, NULL, 0, r, 1, &ex), "EXCHANGE") &&
+	     check_record(c, &r[0], true);
+	held = r[0].index;
+	other = dev_open(c->path, O_RDWR);
+	if (ok && other >= 0) {
+		struct fpgadma_exchange ox = { .indices = (uintptr_t)&held,
+			.records = (uintptr_t)r, .release_count = 1, .record_max = 1 };
+
+		ok = EXPECT_ERRNO(ioctl(other, FPGADMA_IOC_EXCHANGE, &ox), EBUSY,
+				  "EXCHANGE by a second file");
+	}
+	if (other >= 0)
+		close(other);
+	/*
+	 * Timeout after a release: hold every buffer (EXCHANGE without
+	 * releasing until it times out), stall the device, then release one:
+	 * ETIMEDOUT, and release_count reads 0 (the release happened).
+	 */
+	ok = ok && set_timeout(c->fd, 200);
+	while (ok) {
+		long ret = exchange(c, NULL, 0, r, BATCH, &ex);
+
+		if (ret < 0) {
+			ok = expect_errno(ret, errno, ETIMEDOUT, "EXCHANGE, all held");
+			break;
+		}
+		for (uint32_t i = 0; ok && i < ex.record_count; i++)
+			ok = check_record(c, &r[i], true);
+	}
+	ok = ok && knob_write(c, "stall_ms", 1000);
+	if (ok) {
+		sleep_ms(20);	/* the model is asleep now */
+		ok = EXPECT_ERRNO(exchange(c, &held, 1, r, 1, &ex), ETIMEDOUT,
+				  "EXCHANGE after a release, device stalled");
+		if (ok && ex.release_count)
+			ok = failf("release_count %u after a timed-out EXCHANGE",
+				   ex.release_count);
+	}
+	model_close(c);
+	return ok;
+}
+
 static bool t_restart(void *arg)
 {
 	struct mctx *c = arg;
@@ -570,6 +682,8 @@ int cmd_model(const char *dev)
 		{ "model.coalesce-count", 60, t_coalesce_count, false, false },
 		{ "model.coalesce-time", 60, t_coalesce_time, false, false },
 		{ "model.coalesce-bad-input", 30, t_coalesce_bad, false, false },
+		{ "model.exchange", 120, t_exchange, false, false },
+		{ "model.exchange-bad-input", 30, t_exchange_bad, false, false },
 		{ "model.restart-after-faults", 60, t_restart, false, false },
 	};
 
