@@ -34,7 +34,7 @@ wait_nodes() {
 # run_sub NAME: run one subcommand, bounded as a last resort (the binary
 # has its own per-subtest watchdog).
 run_sub() {
-	timeout -s KILL 300 $T "$1"
+	timeout -s KILL $((300 * ${FPGADMA_TEST_TIMESCALE:-1})) $T "$1"
 	rc=$?
 	if [ $rc -eq 137 ]; then
 		fail "$1" "killed after 300 s"
