@@ -121,6 +121,13 @@ static long fpgadma_ioc_set_ring(struct fpgadma_dev *fdev, void __user *arg)
 		return -EFAULT;
 	if (cfg.flags || cfg.reserved)
 		return -EINVAL;
+	/*
+	 * The geometry written back is the one asked for: write it before
+	 * changing anything, so that a fault cannot report failure for a
+	 * ring that was in fact replaced.
+	 */
+	if (copy_to_user(arg, &cfg, sizeof(cfg)))
+		return -EFAULT;
 	ret = fpgadma_lock_live(fdev);
 	if (ret)
 		return ret;
@@ -129,9 +136,7 @@ static long fpgadma_ioc_set_ring(struct fpgadma_dev *fdev, void __user *arg)
 	else
 		ret = fpgadma_set_ring(fdev, cfg.buf_count, cfg.buf_size);
 	mutex_unlock(&fdev->lock);
-	if (ret)
-		return ret;
-	return copy_to_user(arg, &cfg, sizeof(cfg)) ? -EFAULT : 0;
+	return ret;
 }
 
 static long fpgadma_ioc_start(struct file *filp)
