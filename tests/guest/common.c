@@ -82,7 +82,9 @@ static int timescale(void)
 
 void watchdog_arm(int seconds, const char *name)
 {
-	struct itimerspec its = { .it_value.tv_sec = seconds * timescale() };
+	struct itimerspec its = {
+		.it_value.tv_sec = (time_t)seconds * timescale(),
+	};
 
 	if (name)
 		snprintf(cur_name, sizeof(cur_name), "%s", name);
