@@ -663,6 +663,49 @@ static bool t_exchange_bad(void *arg)
 	return ok;
 }
 
+/* Writes a raw string to a knob; returns 0 or the errno of the write. */
+static int knob_write_raw(struct mctx *c, const char *knob, const char *text)
+{
+	char path[192];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", c->knobs, knob);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return errno;
+	if (write(fd, text, strlen(text)) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+/* The model's sysfs knobs refuse junk, out-of-range values and overflow. */
+static bool t_knobs_bad(void *arg)
+{
+	static const struct { const char *knob, *text; } bad[] = {
+		{ "rate", "abc" }, { "rate", "-1" }, { "rate", "10000001" },
+		{ "rate", "99999999999999999999" }, { "fill", "3" },
+		{ "len", "4194305" }, { "miss_irq", "1001" },
+		{ "stall_ms", "10001" }, { "burst", "1025" }, { "burst", "\n" },
+	};
+	uint64_t v;
+	size_t i;
+
+	if (!find_model(arg))
+		return false;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int err = knob_write_raw(arg, bad[i].knob, bad[i].text);
+
+		if (err != EINVAL && err != ERANGE)
+			return failf("%s <- '%s': %s, expected EINVAL or ERANGE",
+				     bad[i].knob, bad[i].text, errname(err));
+	}
+	if (!knob_read(arg, "rate", &v) || !knob_read(arg, "fill", &v))
+		return false;
+	return knob_write_raw(arg, "produced", "1") != 0 ?
+	       true : failf("the read-only counter 'produced' accepted a write");
+}
+
 static bool t_restart(void *arg)
 {
 	struct mctx *c = arg;
@@ -691,6 +734,7 @@ int cmd_model(const char *dev)
 		{ "model.coalesce-bad-input", 30, t_coalesce_bad, false, false },
 		{ "model.exchange", 120, t_exchange, false, false },
 		{ "model.exchange-bad-input", 30, t_exchange_bad, false, false },
+		{ "model.knobs-bad-input", 30, t_knobs_bad, false, false },
 		{ "model.restart-after-faults", 60, t_restart, false, false },
 	};
 
