@@ -33,6 +33,16 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 #define fpgadma_class_create(name)	class_create(name)
 #endif
 
+/*
+ * platform_driver: .remove_new (void; 6.3, and Debian's 6.1) became the
+ * void .remove in 6.11, and .remove_new went away in 6.13.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
+#define FPGADMA_PLATFORM_REMOVE	remove_new
+#else
+#define FPGADMA_PLATFORM_REMOVE	remove
+#endif
+
 /* 6.8: PCI_IRQ_LEGACY was renamed PCI_IRQ_INTX. */
 #ifndef PCI_IRQ_INTX
 #define PCI_IRQ_INTX	PCI_IRQ_LEGACY

@@ -216,6 +216,11 @@ static int fpgadma_mmap_one(struct fpgadma_bufs *bufs, struct vm_area_struct *vm
 	return ret;
 }
 
+static int fpgadma_pte_noop(pte_t *pte, unsigned long addr, void *data)
+{
+	return 0;
+}
+
 /**
  * fpgadma_bufs_mmap() - map part or all of the ring into user space
  * @bufs: the buffers.
@@ -240,6 +245,19 @@ int fpgadma_bufs_mmap(struct fpgadma_bufs *bufs, struct vm_area_struct *vma)
 		return -EINVAL;
 	if (pgoff >= ring_pages || npages > ring_pages - pgoff)
 		return -EINVAL;
+
+	/*
+	 * Allocate every page table of the mapping before any PFN goes in.
+	 * A memory shortage then fails mmap() with nothing mapped, rather
+	 * than inside remap_pfn_range(), whose error path on a window with
+	 * nothing mapped at its start WARNs in untrack_pfn() (x86 PAT,
+	 * Debian 6.1.192). remap_pfn_range() then allocates nothing.
+	 */
+	ret = apply_to_page_range(vma->vm_mm, vma->vm_start,
+				  vma->vm_end - vma->vm_start, fpgadma_pte_noop,
+				  NULL);
+	if (ret)
+		return ret;
 
 	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	while (npages) {

@@ -10,6 +10,7 @@
 #include <linux/of.h>
 #include <linux/platform_device.h>
 
+#include "compat.h"
 #include "fpgadma_core.h"
 
 static int fpgadma_platform_probe(struct platform_device *pdev)
@@ -61,8 +62,7 @@ static struct platform_driver fpgadma_platform_driver = {
 	},
 	.id_table = fpgadma_platform_ids,
 	.probe = fpgadma_platform_probe,
-	/* void-returning remove: remove_new from 6.1 (Debian) to 6.12. */
-	.remove_new = fpgadma_platform_remove,
+	.FPGADMA_PLATFORM_REMOVE = fpgadma_platform_remove,
 };
 
 int fpgadma_platform_register(void)

@@ -26,9 +26,21 @@ KVER=$(scripts/kver.sh) || exit 1
 export KVER KDIR=/usr/src/linux-headers-$KVER
 echo "check: kernel $KVER"
 
+summary=()
+total=$SECONDS
 for lane in scripts/check.d/[0-9][0-9]-*.sh; do
-	echo "check: lane ${lane##*/}"
-	bash "$lane" || echo "check: lane ${lane##*/} exited $?"
+	name=${lane##*/}
+	name=${name%.sh}
+	echo "check: lane $name"
+	before=$(wc -l < "$RESULTS")
+	start=$SECONDS
+	bash "$lane" || echo "check: lane $name exited $?"
+	lines=$(tail -n "+$((before + 1))" "$RESULTS")
+	summary+=("$(printf '%-12s %5d passed %4d failed %5ds' "$name" \
+		"$(grep -c '^PASS: ' <<< "$lines")" \
+		"$(grep -c '^FAIL: ' <<< "$lines")" $((SECONDS - start)))")
 done
 
+echo "check: lanes (kernel $KVER, ${SECONDS}s in all, $((SECONDS - total))s in lanes)"
+printf '  %s\n' "${summary[@]}"
 scripts/count-results.sh "$RESULTS"

@@ -67,8 +67,10 @@ echo "vm-run.sh: $label: QEMU exit $rc after $((SECONDS - start))s, log $log" >&
 clean=$(tr -d '\r' < "$log")
 grep -E '^(PASS|FAIL): ' <<< "$clean" || true
 
-# Benign boot messages of debug kernels that match the patterns below.
+# Benign boot messages of debug kernels that match the patterns below:
+# DMA-API debugging's and PROVE_LOCKING's announcements.
 benign='DMA-API: (preallocated [0-9]+ debug entries|debugging enabled by kernel config)'
+benign+='|^\[ *[0-9.]+\] rcu:[[:space:]]+RCU lockdep checking is enabled\.$'
 bad='BUG:|WARNING:|Oops|KASAN|KFENCE|DMA-API|lockdep|hung task|Call Trace|general protection|Kernel panic|hardware error'
 splats=$(grep -E -- "$bad" <<< "$clean" | grep -Ev -- "$benign" | awk '!seen[$0]++' | head -n 20 || true)
 done_line=$(grep -E '^GUEST-DONE rc=' <<< "$clean" | tail -n 1 || true)

@@ -9,9 +9,10 @@
 #     most 4 MiB).
 #  2. Fault injection with fail-nth (failslab, fail_page_alloc, usercopy):
 #     open, SET_RING, mmap, START and read on an edu device and on the
-#     model; probe by PCI bind (and, opt-in, by insmod model_devices=1,
-#     see 4. below). Every injected failure must be clean and the device
-#     must stream afterwards.
+#     model; probe by bind, of an edu function (with INTx, see faultinj.c)
+#     and of the model's platform device (and, opt-in, by insmod
+#     model_devices=1, see 4. below). Every injected failure must be
+#     clean and the device must stream afterwards.
 #  3. kmemleak: two explicit scans with the module loaded, so its frames
 #     are symbolised; FAIL if a report involves fpgadma (or an unresolved
 #     module address: fpgadma is the only module), printing the report.
@@ -99,7 +100,12 @@ if load model_devices=1; then
 	if bdf=$(first_bdf); then
 		$FI bind "$bdf"
 	else
-		fail faultinj.probe-bind "no PCI device bound to $MOD"
+		fail faultinj.probe-bind.pci "no PCI device bound to $MOD"
+	fi
+	if [ -e /sys/bus/platform/devices/fpgadma-model.0 ]; then
+		$FI bind fpgadma-model.0
+	else
+		fail faultinj.probe-bind.platform "no fpgadma-model.0 device"
 	fi
 else
 	fail faultinj.load "insmod $KO model_devices=1 failed"
