@@ -72,7 +72,7 @@ extern "C" {
 
 /* Version of this API: major << 16 | minor. fpgadma_version() returns the
  * value the library was built with. */
-#define FPGADMA_LIB_API_VERSION	0x00010000
+#define FPGADMA_LIB_API_VERSION	0x00010001
 #define FPGADMA_LIB_VERSION_MAJOR(v)	((v) >> 16)
 #define FPGADMA_LIB_VERSION_MINOR(v)	((v) & 0xffff)
 
@@ -203,6 +203,29 @@ int fpgadma_pending(const struct fpgadma *dev);
 int fpgadma_release(struct fpgadma *dev, struct fpgadma_view *view);
 int fpgadma_release_batch(struct fpgadma *dev, struct fpgadma_view *views,
 			  size_t count);
+
+/*
+ * The streaming loop in one system call (API 1.1): give back ndone views
+ * (as fpgadma_release_batch(); none if ndone is 0), then take up to max
+ * ready buffers, waiting like fpgadma_next_batch(). done and views may be
+ * the same array. Returns how many views were filled (>= 1) or an error.
+ * The done views' data is set to NULL once they were given back, which
+ * can happen before the wait fails (-EAGAIN, -ETIMEDOUT, -EINTR, ...): a
+ * retry then passes ndone 0. A refused release (-EINVAL, -EPIPE) gives
+ * nothing back and takes nothing. With a driver without
+ * FPGADMA_CAP_EXCHANGE the library makes the two calls itself.
+ */
+int fpgadma_exchange(struct fpgadma *dev, struct fpgadma_view *done,
+		     size_t ndone, struct fpgadma_view *views, size_t max,
+		     int timeout_ms);
+
+/*
+ * Interrupt moderation (API 1.1): one interrupt per count completed
+ * buffers (0 or 1: each), or usecs after the first one not yet signalled
+ * (0: no time limit). -EOPNOTSUPP if the engine cannot (edu), -EINVAL for
+ * values it cannot do. Applies at once, also while streaming.
+ */
+int fpgadma_set_coalesce(struct fpgadma *dev, uint32_t count, uint32_t usecs);
 
 /*
  * Copy mode (handles opened with FPGADMA_OPEN_COPY): the first read starts

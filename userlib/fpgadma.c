@@ -30,6 +30,7 @@
 struct fpgadma {
 	int fd;
 	unsigned int flags;
+	uint32_t caps;			/* the driver's FPGADMA_CAP_* */
 	int streaming;			/* this handle called START */
 	uint8_t *map;			/* the ring, or NULL */
 	size_t map_len;
@@ -163,7 +164,7 @@ static ssize_t timed_read(struct fpgadma *dev, void *buf, size_t len,
 	}
 }
 
-static int check_file(int fd)
+static int check_file(int fd, uint32_t *caps)
 {
 	struct fpgadma_info info;
 	struct stat st;
@@ -179,6 +180,7 @@ static int check_file(int fd)
 		return r;
 	if (info.api_version < 1)
 		return -EPROTO;
+	*caps = info.caps;
 	return 0;
 }
 
@@ -186,6 +188,7 @@ API int fpgadma_open(struct fpgadma **devp, const char *path,
 		     unsigned int flags)
 {
 	struct fpgadma *dev;
+	uint32_t caps = 0;
 	int fd, r;
 
 	if (!devp)
@@ -198,7 +201,7 @@ API int fpgadma_open(struct fpgadma **devp, const char *path,
 	while (fd < 0 && errno == EINTR);
 	if (fd < 0)
 		return -errno;
-	r = check_file(fd);
+	r = check_file(fd, &caps);
 	if (r) {
 		close(fd);
 		return r;
@@ -210,6 +213,7 @@ API int fpgadma_open(struct fpgadma **devp, const char *path,
 	}
 	dev->fd = fd;
 	dev->flags = flags;
+	dev->caps = caps;
 	*devp = dev;
 	return 0;
 }
@@ -430,26 +434,16 @@ static int make_view(struct fpgadma *dev, const struct fpgadma_record *rec,
 	return 0;
 }
 
-API int fpgadma_next_batch(struct fpgadma *dev, struct fpgadma_view *views,
-			   size_t max, int timeout_ms)
+/* Hand out up to max of the pending records as views. */
+static int take_pending(struct fpgadma *dev, struct fpgadma_view *views,
+			size_t max)
 {
 	size_t n = 0;
-	int r;
 
-	if (!dev || !views || !max || timeout_ms < FPGADMA_WAIT_FOREVER ||
-	    (dev->flags & FPGADMA_OPEN_COPY))
-		return -EINVAL;
-	if (!dev->streaming)
-		return -EPIPE;
-	if (!dev->pend_count) {
-		r = fill_pending(dev, timeout_ms);
-		if (r)
-			return r;
-	}
 	if (max > 0x7fffffff)
 		max = 0x7fffffff;
 	while (n < max && dev->pend_count) {
-		r = make_view(dev, &dev->pend[dev->pend_head], &views[n]);
+		int r = make_view(dev, &dev->pend[dev->pend_head], &views[n]);
 		if (r)
 			return n ? (int)n : r;
 		dev->pend_head++;
@@ -457,6 +451,23 @@ API int fpgadma_next_batch(struct fpgadma *dev, struct fpgadma_view *views,
 		n++;
 	}
 	return (int)n;
+}
+
+API int fpgadma_next_batch(struct fpgadma *dev, struct fpgadma_view *views,
+			   size_t max, int timeout_ms)
+{
+	if (!dev || !views || !max || timeout_ms < FPGADMA_WAIT_FOREVER ||
+	    (dev->flags & FPGADMA_OPEN_COPY))
+		return -EINVAL;
+	if (!dev->streaming)
+		return -EPIPE;
+	if (!dev->pend_count) {
+		int r = fill_pending(dev, timeout_ms);
+
+		if (r)
+			return r;
+	}
+	return take_pending(dev, views, max);
 }
 
 API int fpgadma_next(struct fpgadma *dev, struct fpgadma_view *view,
@@ -467,10 +478,39 @@ API int fpgadma_next(struct fpgadma *dev, struct fpgadma_view *view,
 	return r < 0 ? r : 0;
 }
 
+/*
+ * The indices of count held views of this handle's ring, in *idx: stack
+ * (RELEASE_STACK entries) or, for more, malloc()ed (the caller frees what
+ * is not stack). -EINVAL for a view that is not one of the ring's.
+ */
+static int view_indices(const struct fpgadma *dev,
+			const struct fpgadma_view *views, size_t count,
+			uint32_t *stack, uint32_t **idx)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		const uint8_t *d = views[i].data;
+
+		if (!d || views[i].index >= dev->buf_count ||
+		    d != dev->map + (size_t)views[i].index * dev->buf_size)
+			return -EINVAL;
+	}
+	*idx = stack;
+	if (count > RELEASE_STACK) {
+		*idx = malloc(count * sizeof(**idx));
+		if (!*idx)
+			return -ENOMEM;
+	}
+	for (i = 0; i < count; i++)
+		(*idx)[i] = views[i].index;
+	return 0;
+}
+
 API int fpgadma_release_batch(struct fpgadma *dev, struct fpgadma_view *views,
 			      size_t count)
 {
-	uint32_t stack[RELEASE_STACK], *idx = stack;
+	uint32_t stack[RELEASE_STACK], *idx;
 	struct fpgadma_release rel = { 0 };
 	size_t i;
 	int r;
@@ -481,20 +521,9 @@ API int fpgadma_release_batch(struct fpgadma *dev, struct fpgadma_view *views,
 		return 0;
 	if (!dev->streaming)
 		return -EPIPE;
-	for (i = 0; i < count; i++) {
-		const uint8_t *d = views[i].data;
-
-		if (!d || views[i].index >= dev->buf_count ||
-		    d != dev->map + (size_t)views[i].index * dev->buf_size)
-			return -EINVAL;
-	}
-	if (count > RELEASE_STACK) {
-		idx = malloc(count * sizeof(*idx));
-		if (!idx)
-			return -ENOMEM;
-	}
-	for (i = 0; i < count; i++)
-		idx[i] = views[i].index;
+	r = view_indices(dev, views, count, stack, &idx);
+	if (r)
+		return r;
 	rel.indices = (uintptr_t)idx;
 	rel.count = (uint32_t)count;
 	r = xioctl(dev->fd, FPGADMA_IOC_RELEASE, &rel);
@@ -505,6 +534,100 @@ API int fpgadma_release_batch(struct fpgadma *dev, struct fpgadma_view *views,
 	for (i = 0; i < count; i++)
 		views[i].data = NULL;
 	return 0;
+}
+
+/*
+ * FPGADMA_IOC_EXCHANGE into dev->pend: give back count indices (0: none),
+ * then take the records that are ready (O_NONBLOCK: -EAGAIN if none).
+ * *released is set once the driver took the indices back, also when the
+ * read part failed.
+ */
+static int exchange_ioctl(struct fpgadma *dev, const uint32_t *idx,
+			  size_t count, int *released)
+{
+	struct fpgadma_exchange x = {
+		.indices = (uintptr_t)idx,
+		.records = (uintptr_t)dev->pend,
+		.release_count = (uint32_t)count,
+		.record_max = FPGADMA_LIB_BATCH,
+	};
+	int r;
+
+	r = ioctl(dev->fd, FPGADMA_IOC_EXCHANGE, &x) ? -errno : 0;
+	/* The driver zeroes release_count once the release is done. */
+	if (count && x.release_count == 0)
+		*released = 1;
+	if (r)
+		return r;
+	if (!x.record_count || x.record_count > FPGADMA_LIB_BATCH)
+		return -EPROTO;
+	dev->pend_head = 0;
+	dev->pend_count = x.record_count;
+	return 0;
+}
+
+API int fpgadma_exchange(struct fpgadma *dev, struct fpgadma_view *done,
+			 size_t ndone, struct fpgadma_view *views, size_t max,
+			 int timeout_ms)
+{
+	uint32_t stack[RELEASE_STACK], *idx = stack;
+	int64_t deadline;
+	int released = 0;
+	int r;
+
+	if (!dev || (!done && ndone) || ndone > FPGADMA_RELEASE_MAX ||
+	    !views || !max || timeout_ms < FPGADMA_WAIT_FOREVER ||
+	    (dev->flags & FPGADMA_OPEN_COPY))
+		return -EINVAL;
+	if (!dev->streaming)
+		return -EPIPE;
+	/* Records already read, or an older driver: two calls. */
+	if (dev->pend_count || !(dev->caps & FPGADMA_CAP_EXCHANGE)) {
+		r = fpgadma_release_batch(dev, done, ndone);
+		return r ? r : fpgadma_next_batch(dev, views, max, timeout_ms);
+	}
+	if (ndone) {
+		r = view_indices(dev, done, ndone, stack, &idx);
+		if (r)
+			return r;
+	}
+	deadline = timeout_ms > 0 ? now_ms() + timeout_ms : -1;
+	for (;;) {
+		r = exchange_ioctl(dev, released || !ndone ? NULL : idx,
+				   released ? 0 : ndone, &released);
+		if (r != -EAGAIN && r != -EINTR)
+			break;
+		/* As timed_read(): EINTR retried unless asked for. */
+		if (r == -EINTR && (dev->flags & FPGADMA_OPEN_EINTR))
+			break;
+		if (r == -EAGAIN) {
+			if (timeout_ms == 0)
+				break;
+			r = wait_readable(dev, deadline);
+			if (r)
+				break;
+		}
+	}
+	if (idx != stack)
+		free(idx);
+	if (released)
+		for (size_t i = 0; i < ndone; i++)
+			done[i].data = NULL;
+	if (r)
+		return r;
+	return take_pending(dev, views, max);
+}
+
+API int fpgadma_set_coalesce(struct fpgadma *dev, uint32_t count,
+			     uint32_t usecs)
+{
+	struct fpgadma_coalesce co = { .count = count, .usecs = usecs };
+
+	if (!dev || (dev->flags & FPGADMA_OPEN_COPY))
+		return -EINVAL;
+	if (!(dev->caps & FPGADMA_CAP_COALESCE))
+		return -EOPNOTSUPP;
+	return xioctl(dev->fd, FPGADMA_IOC_SET_COALESCE, &co);
 }
 
 API int fpgadma_release(struct fpgadma *dev, struct fpgadma_view *view)

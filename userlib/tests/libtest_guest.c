@@ -10,6 +10,9 @@
  *
  * The edu engine fills every buffer with bytes_used = 4088 bytes where
  * byte i == (uint8_t)((i * 7) ^ (i >> 8) ^ 0xA5); one buffer per ~100 ms.
+ * The software model (a stream engine; lib.sh loads it with
+ * model_devices=1) puts its production count in a buffer's first 64-bit
+ * word and runs flat out with flow control.
  */
 #include <errno.h>
 #include <poll.h>
@@ -498,6 +501,129 @@ static bool t_stats(struct fpgadma *dev)
 	return true;
 }
 
+/* The node of the first device whose engine is name, or "" if none. */
+static const char *node_of_engine(const char *name)
+{
+	static char path[32];
+
+	for (int i = 0; i < 8; i++) {
+		struct fpgadma_devinfo info;
+		struct fpgadma *d = NULL;
+		bool match;
+
+		if (fpgadma_open_index(&d, i, 0))
+			continue;
+		match = !fpgadma_info(d, &info) && !strcmp(info.engine, name);
+		fpgadma_close(d);
+		if (match) {
+			snprintf(path, sizeof(path), "/dev/fpgadma%d", i);
+			return path;
+		}
+	}
+	return "";
+}
+
+/*
+ * fpgadma_exchange() on an edu device: pattern and sequence of every
+ * buffer, each batch given back by the next call; no coalescing there.
+ */
+static bool t_exchange_edu(struct fpgadma *dev)
+{
+	struct fpgadma_view v[8];
+	const uint8_t *base = NULL;
+	uint64_t prev = 0;
+	bool have = false;
+	int n = 0, got = 0;
+
+	if (!EXPECT(fpgadma_set_coalesce(dev, 4, 1000), -EOPNOTSUPP) ||
+	    !EXPECT(fpgadma_start(dev), 0))
+		return false;
+	while (got < 20) {
+		n = fpgadma_exchange(dev, v, (size_t)n, v, 8, 3000);
+		if (n < 1 || n > 8)
+			return failf("exchange: %d (%s)", n, fpgadma_strerror(n));
+		for (int i = 0; i < n; i++)
+			if (!check_view(&v[i], 4096, &base) || !check_seq(&v[i], &have, &prev))
+				return false;
+		got += n;
+	}
+	if (!EXPECT(fpgadma_release_batch(dev, v, (size_t)n), 0))
+		return false;
+	/* A forged view is refused before anything is given back. */
+	n = fpgadma_exchange(dev, NULL, 0, v, 1, 3000);
+	if (n != 1)
+		return failf("exchange: %d (%s)", n, fpgadma_strerror(n));
+	v[1] = v[0];
+	v[1].index = (v[0].index + 1) % 16;
+	if (!EXPECT(fpgadma_exchange(dev, &v[1], 1, v + 2, 1, 0), -EINVAL) ||
+	    !EXPECT(fpgadma_release(dev, &v[0]), 0))
+		return false;
+	return EXPECT(fpgadma_stop(dev), 0);
+}
+
+/*
+ * fpgadma_exchange() with interrupt moderation on the model, flat out:
+ * 3000 buffers, none lost, word 0 following the sequence.
+ */
+static bool t_exchange_model(void)
+{
+	const char *path = node_of_engine("stream");
+	struct fpgadma_counters st0, st1;
+	struct fpgadma_view v[32];
+	struct fpgadma *dev = NULL;
+	uint64_t prev = 0, off = 0;
+	bool have = false, ok = false;
+	int n = 0, got = 0;
+
+	if (!*path)
+		return failf("no stream-engine device (model_devices=1?)");
+	if (!EXPECT(fpgadma_open(&dev, path, 0), 0))
+		return false;
+	if (!EXPECT(fpgadma_configure(dev, 64, 4096), 0) ||
+	    !EXPECT(fpgadma_set_coalesce(dev, 8, 2000), 0) ||
+	    !EXPECT(fpgadma_set_coalesce(dev, 65, 0), -EINVAL) ||
+	    !EXPECT(fpgadma_stats(dev, &st0), 0) || !EXPECT(fpgadma_start(dev), 0))
+		goto out;
+	while (got < 3000) {
+		n = fpgadma_exchange(dev, v, (size_t)n, v, 32, 3000);
+		if (n < 1 || n > 32) {
+			failf("exchange after %d buffers: %d (%s)", got, n,
+			      fpgadma_strerror(n));
+			goto out;
+		}
+		for (int i = 0; i < n; i++) {
+			uint64_t w0;
+
+			memcpy(&w0, v[i].data, sizeof(w0));
+			if (!have)
+				off = w0 - v[i].sequence;
+			if (v[i].lost_before || w0 - v[i].sequence != off) {
+				failf("seq %llu: word 0 %llu (offset %llu), lost %u",
+				      (unsigned long long)v[i].sequence,
+				      (unsigned long long)w0,
+				      (unsigned long long)off, v[i].lost_before);
+				goto out;
+			}
+			if (!check_seq(&v[i], &have, &prev))
+				goto out;
+		}
+		got += n;
+	}
+	if (!EXPECT(fpgadma_release_batch(dev, v, (size_t)n), 0) ||
+	    !EXPECT(fpgadma_stats(dev, &st1), 0))
+		goto out;
+	printf("lib: model: %d buffers by exchange, %.1f per interrupt\n", got,
+	       (double)(st1.completed - st0.completed) /
+	       (double)((st1.irqs - st0.irqs) ? (st1.irqs - st0.irqs) : 1));
+	/* Moderation on: fewer interrupts than buffers (K = 8). */
+	ok = st1.irqs - st0.irqs < (uint64_t)got / 2 ||
+	     failf("%llu interrupts for %d buffers with K=8",
+		   (unsigned long long)(st1.irqs - st0.irqs), got);
+out:
+	fpgadma_close(dev);
+	return ok;
+}
+
 static bool t_strerror(void)
 {
 	static const int errs[] = { 0, EINVAL, ENOENT, ENOTTY, EPROTO, EBUSY, EPIPE,
@@ -579,7 +705,9 @@ int main(int argc, char **argv)
 	fpgadma_stop(dev);	/* held views are stale now */
 	report("stream-signals", t_stream_signals(dev));
 	report("reconfigure", t_reconfigure(dev));
+	report("exchange-edu", t_exchange_edu(dev));
 	fpgadma_close(dev);
+	report("exchange-model", t_exchange_model());
 	t_eintr_return();
 	report("copy-mode", t_copy());
 	return failures ? 1 : 0;

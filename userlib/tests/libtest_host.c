@@ -42,9 +42,11 @@ static struct {
 	/* test controls */
 	int ioctl_eintr, read_eintr, poll_eintr;	/* fail the next N calls */
 	int produce_in_poll;	/* buffers "completed" while poll() waits */
-	int reads, ioctls, release_ioctls;
+	int reads, ioctls, release_ioctls, exchange_ioctls;
+	uint32_t caps;		/* FPGADMA_CAP_* in INFO */
+	uint32_t coalesce_count, coalesce_usecs;
 	uint64_t completed, dequeued, released;
-} fk = { .fd = -1 };
+} fk = { .fd = -1, .caps = FPGADMA_CAP_EXCHANGE | FPGADMA_CAP_COALESCE };
 
 /* The linker's --wrap names are reserved identifiers by necessity. */
 /* NOLINTBEGIN(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
@@ -64,7 +66,8 @@ static void fk_complete(int n)
 			continue;
 		fk.state[i] = B_DONE;
 		fk.done_q[fk.done_n++] = i;
-		memset((char *)fk.map + (size_t)i * fk.size, (int)(fk.seq & 0xff), 100);
+		if (fk.map)
+			memset((char *)fk.map + (size_t)i * fk.size, (int)(fk.seq & 0xff), 100);
 		fk.seq++;
 		fk.completed++;
 		n--;
@@ -114,6 +117,63 @@ int __wrap_close(int fd)
 	return __real_close(fd);
 }
 
+/* RELEASE's rules: all or nothing. 0, or -1 with errno. */
+static int fk_release(const uint32_t *idx, uint32_t count)
+{
+	int seen[64] = { 0 };
+
+	if (count && !idx) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (!fk.streaming || count > FPGADMA_RELEASE_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (uint32_t i = 0; i < count; i++)
+		if (idx[i] >= fk.count || fk.state[idx[i]] != B_USER || seen[idx[i]]++) {
+			errno = EINVAL;
+			return -1;
+		}
+	for (uint32_t i = 0; i < count; i++)
+		fk.state[idx[i]] = B_QUEUED;
+	fk.released += count;
+	return 0;
+}
+
+/* Take up to max records: how many, or -1 with errno (EAGAIN: none). */
+static ssize_t fk_dequeue(struct fpgadma_record *rec, size_t max)
+{
+	size_t n;
+
+	if (!fk.streaming) {
+		errno = fk.record_mode ? EPIPE : EINVAL;
+		return -1;
+	}
+	if (!max) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!fk.done_n) {
+		errno = EAGAIN;	/* the library always opens O_NONBLOCK */
+		return -1;
+	}
+	n = max < fk.done_n ? max : fk.done_n;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t b = fk.done_q[i];
+
+		rec[i] = (struct fpgadma_record) {
+			.index = b, .bytes_used = 4088,
+			.sequence = fk.seq - fk.done_n + i, .timestamp_ns = 1000 + i,
+		};
+		fk.state[b] = B_USER;
+	}
+	memmove(fk.done_q, fk.done_q + n, (fk.done_n - n) * sizeof(fk.done_q[0]));
+	fk.done_n -= (unsigned int)n;
+	fk.dequeued += n;
+	return (ssize_t)n;
+}
+
 int __wrap_ioctl(int fd, unsigned long req, ...)
 {
 	va_list ap;
@@ -143,6 +203,7 @@ int __wrap_ioctl(int fd, unsigned long req, ...)
 		i->max_ring_size = 64 << 20;
 		i->max_xfer = 4088;
 		i->page_size = 4096;
+		i->caps = FPGADMA_CAP_STREAM | fk.caps;
 		i->flags = fk.streaming ? FPGADMA_INFO_STREAMING : 0;
 		strcpy(i->engine, "fake");
 		return 0;
@@ -177,22 +238,52 @@ int __wrap_ioctl(int fd, unsigned long req, ...)
 		return 0;
 	case FPGADMA_IOC_RELEASE: {
 		struct fpgadma_release *r = arg;
-		const uint32_t *idx = (const uint32_t *)(uintptr_t)r->indices;
-		int seen[64] = { 0 };
 
 		fk.release_ioctls++;
-		if (!fk.streaming || r->count > FPGADMA_RELEASE_MAX || r->reserved) {
+		if (r->reserved) {
 			errno = EINVAL;
 			return -1;
 		}
-		for (uint32_t i = 0; i < r->count; i++)
-			if (idx[i] >= fk.count || fk.state[idx[i]] != B_USER || seen[idx[i]]++) {
-				errno = EINVAL;
+		return fk_release((const uint32_t *)(uintptr_t)r->indices, r->count);
+	}
+	case FPGADMA_IOC_EXCHANGE: {
+		struct fpgadma_exchange *x = arg;
+		ssize_t n;
+
+		if (!(fk.caps & FPGADMA_CAP_EXCHANGE))
+			break;
+		fk.exchange_ioctls++;
+		if (x->flags || x->reserved || !x->record_max ||
+		    x->record_max > FPGADMA_RELEASE_MAX) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (x->release_count) {
+			if (fk_release((const uint32_t *)(uintptr_t)x->indices,
+				       x->release_count))
 				return -1;
-			}
-		for (uint32_t i = 0; i < r->count; i++)
-			fk.state[idx[i]] = B_QUEUED;
-		fk.released += r->count;
+			x->release_count = 0;
+		}
+		n = fk_dequeue((struct fpgadma_record *)(uintptr_t)x->records,
+			       x->record_max);
+		if (n < 0)
+			return -1;
+		x->record_count = (uint32_t)n;
+		return 0;
+	}
+	case FPGADMA_IOC_SET_COALESCE: {
+		const struct fpgadma_coalesce *c = arg;
+
+		if (!(fk.caps & FPGADMA_CAP_COALESCE)) {
+			errno = EOPNOTSUPP;
+			return -1;
+		}
+		if (c->flags || c->reserved || c->count > fk.count) {
+			errno = EINVAL;
+			return -1;
+		}
+		fk.coalesce_count = c->count;
+		fk.coalesce_usecs = c->usecs;
 		return 0;
 	}
 	case FPGADMA_IOC_GET_STATS: {
@@ -213,7 +304,8 @@ int __wrap_ioctl(int fd, unsigned long req, ...)
 ssize_t __wrap_read(int fd, void *buf, size_t len)
 {
 	struct fpgadma_record *rec = buf;
-	size_t max = len / sizeof(*rec), n;
+	size_t max = len / sizeof(*rec);
+	ssize_t n;
 
 	if (fd != fk.fd)
 		return __real_read(fd, buf, len);
@@ -223,32 +315,8 @@ ssize_t __wrap_read(int fd, void *buf, size_t len)
 		errno = EINTR;
 		return -1;
 	}
-	if (!fk.streaming) {
-		errno = fk.record_mode ? EPIPE : EINVAL;
-		return -1;
-	}
-	if (!max) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (!fk.done_n) {
-		errno = EAGAIN;	/* the library always opens O_NONBLOCK */
-		return -1;
-	}
-	n = max < fk.done_n ? max : fk.done_n;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t b = fk.done_q[i];
-
-		rec[i] = (struct fpgadma_record) {
-			.index = b, .bytes_used = 4088,
-			.sequence = fk.seq - fk.done_n + i, .timestamp_ns = 1000 + i,
-		};
-		fk.state[b] = B_USER;
-	}
-	memmove(fk.done_q, fk.done_q + n, (fk.done_n - n) * sizeof(fk.done_q[0]));
-	fk.done_n -= (unsigned int)n;
-	fk.dequeued += n;
-	return (ssize_t)(n * sizeof(*rec));
+	n = fk_dequeue(rec, max);
+	return n < 0 ? -1 : (ssize_t)(n * sizeof(*rec));
 }
 
 int __wrap_poll(struct pollfd *p, nfds_t n, int tmo)
@@ -597,6 +665,116 @@ static bool t_fake_copy_mode(void)
 	return ok;
 }
 
+/* fpgadma_exchange(): one ioctl per batch, its release rules, waits. */
+static bool t_fake_exchange(void)
+{
+	struct fpgadma_view v[16], held, forged;
+	struct fpgadma *dev = NULL;
+	bool ok = true;
+	int x0, rel0, reads0;
+	uint64_t released0;
+
+	memset(v, 0, sizeof(v));
+	fk.caps = FPGADMA_CAP_EXCHANGE | FPGADMA_CAP_COALESCE;
+	if (!EXPECT(fpgadma_open(&dev, "/fake/fpgadma0", 0), 0))
+		return false;
+	ok = ok && EXPECT(fpgadma_configure(dev, 16, 4096), 0);
+	ok = ok && EXPECT(fpgadma_exchange(dev, NULL, 0, v, 4, 0), -EPIPE);
+	ok = ok && EXPECT(fpgadma_start(dev), 0);
+
+	/* Nothing ready: -EAGAIN after one ioctl; then five in one ioctl. */
+	x0 = fk.exchange_ioctls;
+	reads0 = fk.reads;
+	ok = ok && EXPECT(fpgadma_exchange(dev, NULL, 0, v, 4, 0), -EAGAIN);
+	fk_complete(5);
+	ok = ok && EXPECT(fpgadma_exchange(dev, NULL, 0, v, 8, 0), 5);
+	ok = ok && ((v[4].sequence == 4 && v[4].data ==
+		     (char *)fk.map + (size_t)v[4].index * 4096) ||
+		    failf("view 4: seq %llu", (unsigned long long)v[4].sequence));
+	ok = ok && ((fk.exchange_ioctls == x0 + 2 && fk.reads == reads0) ||
+		    failf("%d exchanges, %d reads", fk.exchange_ioctls - x0,
+			  fk.reads - reads0));
+
+	/* Given back, then nothing ready: views cleared, -EAGAIN. */
+	released0 = fk.released;
+	ok = ok && EXPECT(fpgadma_exchange(dev, v, 5, v + 5, 8, 0), -EAGAIN);
+	ok = ok && ((fk.released == released0 + 5 && !v[0].data && !v[4].data) ||
+		    failf("released %llu, view data %p",
+			  (unsigned long long)(fk.released - released0), v[0].data));
+
+	/* More ready than asked: the rest is pending and served without
+	 * an exchange, the release then done by RELEASE. */
+	fk_complete(3);
+	ok = ok && EXPECT(fpgadma_exchange(dev, NULL, 0, v, 2, 0), 2);
+	ok = ok && EXPECT(fpgadma_pending(dev), 1);
+	x0 = fk.exchange_ioctls;
+	rel0 = fk.release_ioctls;
+	ok = ok && EXPECT(fpgadma_exchange(dev, v, 2, v + 2, 8, 0), 1);
+	ok = ok && ((fk.exchange_ioctls == x0 && fk.release_ioctls == rel0 + 1) ||
+		    failf("pending path: %d exchanges, %d releases",
+			  fk.exchange_ioctls - x0, fk.release_ioctls - rel0));
+	held = v[2];
+
+	/* Bad input: nothing given back, nothing taken. */
+	released0 = fk.released;
+	forged = held;
+	forged.index = (held.index + 1) % 16;
+	ok = ok && EXPECT(fpgadma_exchange(NULL, NULL, 0, v, 1, 0), -EINVAL);
+	ok = ok && EXPECT(fpgadma_exchange(dev, NULL, 1, v, 1, 0), -EINVAL);
+	ok = ok && EXPECT(fpgadma_exchange(dev, &held, 1, NULL, 1, 0), -EINVAL);
+	ok = ok && EXPECT(fpgadma_exchange(dev, &held, 1, v, 0, 0), -EINVAL);
+	ok = ok && EXPECT(fpgadma_exchange(dev, &held, 1, v, 1, -2), -EINVAL);
+	ok = ok && EXPECT(fpgadma_exchange(dev, &held, FPGADMA_RELEASE_MAX + 1, v, 1, 0), -EINVAL);
+	ok = ok && EXPECT(fpgadma_exchange(dev, &forged, 1, v, 1, 0), -EINVAL);
+	ok = ok && ((fk.released == released0 && held.data) ||
+		    failf("bad input released %llu",
+			  (unsigned long long)(fk.released - released0)));
+
+	/* Interrupted before the release: retried, given back once; the
+	 * same array in and out. */
+	fk_complete(2);
+	fk.ioctl_eintr = 1;
+	v[0] = held;
+	ok = ok && EXPECT(fpgadma_exchange(dev, v, 1, v, 16, 0), 2);
+	ok = ok && (fk.released == released0 + 1 ||
+		    failf("released %llu after EINTR",
+			  (unsigned long long)(fk.released - released0)));
+
+	/* A wait: buffers complete while poll() waits. */
+	fk.produce_in_poll = 3;
+	ok = ok && EXPECT(fpgadma_exchange(dev, v, 2, v, 16, 1000), 3);
+	fk.produce_in_poll = 0;
+	ok = ok && EXPECT(fpgadma_exchange(dev, v, 3, v, 16, 50), -ETIMEDOUT) &&
+	     (!v[0].data || failf("views kept after a release and a timeout"));
+
+	/* Interrupt moderation. */
+	ok = ok && EXPECT(fpgadma_set_coalesce(dev, 8, 100), 0) &&
+	     ((fk.coalesce_count == 8 && fk.coalesce_usecs == 100) ||
+	      failf("coalesce %u/%u", fk.coalesce_count, fk.coalesce_usecs));
+	ok = ok && EXPECT(fpgadma_set_coalesce(dev, 17, 0), -EINVAL);
+	ok = ok && EXPECT(fpgadma_set_coalesce(NULL, 1, 0), -EINVAL);
+	ok = EXPECT(fpgadma_close(dev), 0) && ok;
+
+	/* A driver without EXCHANGE or coalescing: RELEASE + read. */
+	fk.caps = 0;
+	dev = NULL;
+	if (!EXPECT(fpgadma_open(&dev, "/fake/fpgadma0", 0), 0))
+		return false;
+	ok = ok && EXPECT(fpgadma_start(dev), 0);
+	fk_complete(2);
+	x0 = fk.exchange_ioctls;
+	reads0 = fk.reads;
+	ok = ok && EXPECT(fpgadma_exchange(dev, NULL, 0, v, 1, 0), 1);
+	ok = ok && EXPECT(fpgadma_exchange(dev, v, 1, v, 4, 0), 1);
+	ok = ok && ((fk.exchange_ioctls == x0 && fk.reads == reads0 + 1) ||
+		    failf("no-EXCHANGE driver: %d exchanges, %d reads",
+			  fk.exchange_ioctls - x0, fk.reads - reads0));
+	ok = ok && EXPECT(fpgadma_set_coalesce(dev, 8, 100), -EOPNOTSUPP);
+	ok = EXPECT(fpgadma_close(dev), 0) && ok;
+	fk.caps = FPGADMA_CAP_EXCHANGE | FPGADMA_CAP_COALESCE;
+	return ok;
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -607,5 +785,6 @@ int main(void)
 	report("fake-stream", t_fake_stream());
 	report("fake-timeouts-eintr", t_fake_timeouts_eintr());
 	report("fake-copy-mode", t_fake_copy_mode());
+	report("fake-exchange", t_fake_exchange());
 	return failures ? 1 : 0;
 }

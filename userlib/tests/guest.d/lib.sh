@@ -5,12 +5,13 @@
 # Loads the module itself and leaves it unloaded; prints PASS/FAIL lines.
 fail() { echo "FAIL: $1: $2"; }
 
-if ! insmod /fpgadma.ko; then
-	fail lib.insmod "insmod /fpgadma.ko failed"
+if ! insmod /fpgadma.ko model_devices=1; then
+	fail lib.insmod "insmod /fpgadma.ko model_devices=1 failed"
 	exit 0
 fi
 n=0
-while [ $n -lt 50 ] && ! { [ -c /dev/fpgadma0 ] && [ -c /dev/fpgadma1 ]; }; do
+while [ $n -lt 50 ] && ! { [ -c /dev/fpgadma0 ] && [ -c /dev/fpgadma1 ] &&
+	[ -c /dev/fpgadma2 ]; }; do
 	sleep 0.1
 	n=$((n + 1))
 done
