@@ -1,24 +1,48 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * fpgadma platform glue: stream engines that are not PCI devices. Today
- * that is the software model (registers in memory, passed as platform
- * data); a device-tree node with compatible "fpgadma,stream-1.0", a
- * register window and an interrupt uses the same path.
+ * fpgadma platform glue: stream engines that are not PCI devices: the
+ * software model (registers in memory, passed as platform data), and a
+ * device-tree node with compatible "fpgadma,stream-1.0", a register window,
+ * an interrupt and optionally a memory-region for the buffers (dts/ and
+ * docs/devicetree.md).
  */
 #include <linux/mod_devicetable.h>
 #include <linux/module.h>
 #include <linux/of.h>
+#include <linux/of_reserved_mem.h>
 #include <linux/platform_device.h>
 
 #include "compat.h"
 #include "fpgadma_core.h"
+
+static void fpgadma_rmem_release(void *dev)
+{
+	of_reserved_mem_device_release(dev);
+}
+
+/*
+ * The node's memory-region, if it has one (a "shared-dma-pool" CMA or
+ * no-map region), becomes the device's coherent pool, so the ring comes
+ * from it. Released after remove(), which has freed every buffer.
+ */
+static int fpgadma_platform_rmem(struct device *dev)
+{
+	int ret;
+
+	if (!of_find_property(dev->of_node, "memory-region", NULL))
+		return 0;
+	ret = of_reserved_mem_device_init(dev);
+	if (ret)
+		return dev_err_probe(dev, ret, "memory-region\n");
+	return devm_add_action_or_reset(dev, fpgadma_rmem_release, dev);
+}
 
 static int fpgadma_platform_probe(struct platform_device *pdev)
 {
 	struct fpgadma_platform_data *pdata = dev_get_platdata(&pdev->dev);
 	struct fpgadma_dev *fdev;
 	void __iomem *regs;
-	int irq;
+	int irq, ret;
 
 	if (pdata) {
 		regs = pdata->regs;
@@ -30,6 +54,9 @@ static int fpgadma_platform_probe(struct platform_device *pdev)
 		irq = platform_get_irq(pdev, 0);
 		if (irq < 0)
 			return irq;
+		ret = fpgadma_platform_rmem(&pdev->dev);
+		if (ret)
+			return ret;
 	}
 	fdev = fpgadma_create(&pdev->dev, &fpgadma_stream_ops, regs, irq);
 	if (IS_ERR(fdev))

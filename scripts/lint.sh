@@ -12,6 +12,8 @@
 #   cppcheck    userspace C: tests/, userlib/, bench/
 #   clang-tidy  the same files, checks in .clang-tidy
 #   ShellCheck  scripts/*.sh scripts/check.d/*.sh tests/*/*.sh .ci/run
+#   dts         dts/ built against the kernel's Zynq device trees, and the
+#               fpgadma node checked against the driver (scripts/dts-check.sh)
 #
 # Exits 1 if any tool failed. Missing packages are installed by deps.sh.
 # Env: KDIR (headers for sparse; default: the VM kernel's, see kver.sh),
@@ -28,7 +30,7 @@ while (($#)); do
 	*) break ;;
 	esac
 done
-all_tools=(checkpatch sparse cppcheck clang-tidy shellcheck)
+all_tools=(checkpatch sparse cppcheck clang-tidy shellcheck dts)
 tools=("$@")
 ((${#tools[@]})) || tools=("${all_tools[@]}")
 
@@ -39,6 +41,7 @@ mkdir -p "$out" "$tools_dir"
 abs_out=$(cd "$out" && pwd)
 
 scripts/deps.sh sparse cppcheck clang-tidy shellcheck perl linux-source-6.1 xz-utils \
+	device-tree-compiler cpp \
 	>&2 || { echo "FAIL: lint:deps: missing packages"; exit 1; }
 
 rc=0
@@ -246,6 +249,20 @@ lint_shellcheck() {
 	fi
 }
 
+lint_dts() {
+	local log=$out/dts.log n
+	scripts/dts-check.sh "$out/dts" "$tools_dir" > "$log" 2> "$out/dts.err"
+	case $? in
+	0) pass dts ;;
+	1) n=$(wc -l < "$log")
+	   echo "FAIL: lint:dts: $n findings (see $log)"
+	   sed 's/^/  dts: /' "$log" | head -n 40 >&2
+	   rc=1 ;;
+	*) echo "FAIL: lint:dts: $(head -n 1 "$log") (see $out/dts.err)"
+	   rc=1 ;;
+	esac
+}
+
 for t in "${tools[@]}"; do
 	start=$SECONDS
 	case $t in
@@ -254,6 +271,7 @@ for t in "${tools[@]}"; do
 	cppcheck) lint_cppcheck ;;
 	clang-tidy) lint_clang_tidy ;;
 	shellcheck) lint_shellcheck ;;
+	dts) lint_dts ;;
 	*) echo "FAIL: lint:$t: unknown tool (${all_tools[*]})"; rc=1 ;;
 	esac
 	echo "lint: $t took $((SECONDS - start))s" >&2

@@ -1,0 +1,108 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Build dts/ the way the kernel builds its device trees, against the Zynq
+# .dts/.dtsi and dt-bindings headers of Debian's linux-source-6.1 (their
+# files are extracted once into TOOLS_DIR), and check what came out:
+#  - every dts/*.dts (a board) compiles with the kernel's default dtc
+#    warnings, and so does every dts/*.dtso (an overlay, dtc -@);
+#  - the fpgadma node of each: compatible is the one the driver matches
+#    (driver/fpgadma_platform.c), reg covers the register block
+#    (FSE_REG_SPAN, include/uapi/fpgadma_stream_regs.h), one interrupt
+#    that is a GIC SPI, level high; a memory-region is a shared-dma-pool.
+# Any warning or failed check is a finding: one line each on stdout.
+# Exit status: 0 clean, 1 findings, 2 could not run.
+# Usage: scripts/dts-check.sh OUT_DIR TOOLS_DIR
+set -uo pipefail
+cd "$(dirname -- "$0")/.." || exit 2
+
+out=${1:?usage: dts-check.sh OUT_DIR TOOLS_DIR}
+tools_dir=${2:?usage: dts-check.sh OUT_DIR TOOLS_DIR}
+src_tar=/usr/src/linux-source-6.1.tar.xz
+mkdir -p "$out" "$tools_dir"
+
+ver=$(dpkg-query -W -f='${Version}' linux-source-6.1) || {
+	echo "linux-source-6.1 is not installed"; exit 2; }
+ksrc=$tools_dir/dts-$ver
+if [[ ! -f $ksrc/arch/arm/boot/dts/zynq-7000.dtsi ]]; then
+	tmp=$(mktemp -d "$tools_dir/.dts.XXXXXX")
+	if ! tar -xJf "$src_tar" -C "$tmp" --strip-components=1 --wildcards \
+		'linux-source-6.1/arch/arm/boot/dts/zynq-*' \
+		'linux-source-6.1/include/dt-bindings/*'; then
+		rm -rf "$tmp"
+		echo "cannot extract the Zynq device trees from $src_tar"
+		exit 2
+	fi
+	mv -T "$tmp" "$ksrc" 2>/dev/null || rm -rf "$tmp"
+fi
+
+# scripts/Makefile.lib: the warnings a default (W=0) dtbs build turns off.
+dtc_flags=(-q -Wno-interrupt_provider -Wno-unique_unit_address
+	-Wno-unit_address_vs_reg -Wno-avoid_unnecessary_addr_size
+	-Wno-alias_paths -Wno-graph_child_address -Wno-simple_bus_reg)
+compat=$(sed -n 's/.*\.compatible = "\([^"]*\)".*/\1/p' driver/fpgadma_platform.c)
+span=$(sed -n 's/^#define FSE_REG_SPAN[[:space:]]*\(0x[0-9a-fA-F]*\).*/\1/p' \
+	include/uapi/fpgadma_stream_regs.h)
+[[ -n $compat && -n $span ]] || {
+	echo "cannot find the driver's compatible or FSE_REG_SPAN"; exit 2; }
+
+n=0
+finding() { echo "$1: $2"; n=$((n + 1)); }
+
+# check_node DTB NODE FILE: the fpgadma node's properties.
+check_node() {
+	local dtb=$1 node=$2 f=$3 reg irq pool
+	[[ $(fdtget "$dtb" "$node" compatible) == "$compat" ]] ||
+		finding "$f" "$node: compatible is not \"$compat\""
+	read -ra reg <<< "$(fdtget "$dtb" "$node" reg)"
+	((${#reg[@]} == 2 && reg[1] >= span)) ||
+		finding "$f" "$node: reg '${reg[*]}' is not one window of >= $((span)) bytes"
+	irq=$(fdtget "$dtb" "$node" interrupts)
+	[[ $irq =~ ^0\ [0-9]+\ 4$ ]] ||
+		finding "$f" "$node: interrupts '$irq' is not one GIC SPI, level high"
+	if pool=$(fdtget "$dtb" "$node" memory-region 2> /dev/null); then
+		local child found=
+		for child in $(fdtget -l "$dtb" /reserved-memory 2> /dev/null); do
+			[[ $(fdtget "$dtb" "/reserved-memory/$child" phandle 2> /dev/null) == "$pool" ]] &&
+				found=/reserved-memory/$child
+		done
+		if [[ -z $found ]]; then
+			finding "$f" "$node: memory-region is not a /reserved-memory node"
+		elif [[ $(fdtget "$dtb" "$found" compatible) != shared-dma-pool ]]; then
+			finding "$f" "$node: memory-region $found is not a shared-dma-pool"
+		fi
+	fi
+}
+
+shopt -s nullglob
+for f in dts/*.dts dts/*.dtso; do
+	base=${f##*/}
+	pp=$out/$base.pp
+	dtb=$out/${base%.*}.dtb
+	extra=()
+	[[ $f == *.dtso ]] && extra=(-@)
+	if ! cpp -nostdinc -undef -D__DTS__ -x assembler-with-cpp -I dts \
+		-I "$ksrc/arch/arm/boot/dts" -I "$ksrc/include" "$f" -o "$pp" \
+		2> "$out/$base.cpp.log"; then
+		finding "$f" "cpp: $(head -n 1 "$out/$base.cpp.log")"
+		continue
+	fi
+	if ! dtc "${dtc_flags[@]}" "${extra[@]}" -I dts -O dtb -o "$dtb" "$pp" \
+		2> "$out/$base.dtc.log" || [[ -s $out/$base.dtc.log ]]; then
+		while IFS= read -r l; do finding "$f" "dtc: $l"; done < "$out/$base.dtc.log"
+		continue
+	fi
+	if [[ $f == *.dtso ]]; then
+		node=$(fdtget -l "$dtb" /fragment@0/__overlay__ | grep -m1 '^dma@')
+		node=/fragment@0/__overlay__/$node
+	else
+		node=$(fdtget -l "$dtb" /fpga-full | grep -m1 '^dma@')
+		node=/fpga-full/$node
+	fi
+	if [[ $node == */ ]]; then
+		finding "$f" "no fpgadma node (dma@...) in the FPGA region"
+		continue
+	fi
+	check_node "$dtb" "$node" "$f"
+	echo "dts-check: $f: $node ok" >&2
+done
+((n == 0))
