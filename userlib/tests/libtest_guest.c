@@ -581,7 +581,7 @@ static bool t_exchange_model(void)
 		return false;
 	if (!EXPECT(fpgadma_configure(dev, 64, 4096), 0) ||
 	    !EXPECT(fpgadma_set_coalesce(dev, 8, 2000), 0) ||
-	    !EXPECT(fpgadma_set_coalesce(dev, 65, 0), -EINVAL) ||
+	    !EXPECT(fpgadma_set_coalesce(dev, 2048, 0), -EINVAL) ||
 	    !EXPECT(fpgadma_stats(dev, &st0), 0) || !EXPECT(fpgadma_start(dev), 0))
 		goto out;
 	while (got < 3000) {
