@@ -36,7 +36,7 @@ for lane in scripts/check.d/[0-9][0-9]-*.sh; do
 	start=$SECONDS
 	bash "$lane" || echo "check: lane $name exited $?"
 	lines=$(tail -n "+$((before + 1))" "$RESULTS")
-	summary+=("$(printf '%-12s %5d passed %4d failed %5ds' "$name" \
+	summary+=("$(printf '%-14s %5d passed %4d failed %5ds' "$name" \
 		"$(grep -c '^PASS: ' <<< "$lines")" \
 		"$(grep -c '^FAIL: ' <<< "$lines")" $((SECONDS - start)))")
 done
