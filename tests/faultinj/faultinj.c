@@ -533,18 +533,6 @@ out:
 	return result;
 }
 
-static bool write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return false;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val);
-}
-
 static void op_pass(const char *dev, enum op op)
 {
 	const char *base = strrchr(dev, '/') ? strrchr(dev, '/') + 1 : dev;
@@ -585,6 +573,18 @@ static int cmd_ops(const char *dev)
 }
 
 /* ---- probe ------------------------------------------------------------ */
+
+static bool write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val);
+}
 
 /*
  * The device to probe: a PCI function ("0000:00:03.0") or a platform
