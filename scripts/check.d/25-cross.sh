@@ -13,6 +13,13 @@
 . "$(dirname -- "$0")/lib.sh"
 
 cdir=$(realpath -m "$OUT/cross")
+mkdir -p "$cdir"
+# The C libraries are only recommended by the cross compilers' packages.
+if ! scripts/deps.sh gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu \
+	libc6-dev-armhf-cross libc6-dev-arm64-cross > "$cdir/deps.log" 2>&1; then
+	fail "cross:deps: see $cdir/deps.log"
+	exit 0
+fi
 for a in arm:arm-linux-gnueabihf-:ARM arm64:aarch64-linux-gnu-:AArch64; do
 	IFS=: read -r arch cross machine <<< "$a"
 	d=$cdir/$arch
