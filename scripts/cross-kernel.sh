@@ -43,21 +43,15 @@ key=$(echo "recipe=$recipe $srcpkg $srcver $arch $defconfig $ccver" |
 	sha256sum | cut -c1-16)
 dir=$cache/cross-$arch-$key
 
-mkdir -p "$cache"
-exec 9> "$dir.lock"
-flock 9
+. "$here/cache-entry.sh"
+entry_lock
 if [[ -f $dir/stamp && -f $dir/linux/include/generated/autoconf.h ]]; then
 	log "cached: $dir ($(cat "$dir/stamp"))"
 	echo "$dir/linux"
 	exit 0
 fi
 
-tmp=$dir.tmp
-rm -rf "$tmp"
-mkdir -p "$tmp"
-blog=$tmp/build.log
-trap 'cp -f "$blog" "$dir.failed.log" 2> /dev/null &&
-	log "build log: $dir.failed.log"; rm -rf "$tmp"' EXIT
+entry_begin
 start=$SECONDS
 tar -C "$tmp" -xf "$tarball"
 mv "$tmp/$srcpkg" "$tmp/linux"
@@ -79,8 +73,6 @@ find "$src/arch" -mindepth 1 -maxdepth 1 ! -name "$arch" -exec rm -rf {} +
 echo "prepared $(date -u +%FT%TZ) in $((SECONDS - start))s: $srcpkg $srcver, $arch $defconfig, $ccver" \
 	> "$tmp/stamp"
 
-rm -rf "$dir" "$dir.failed.log"
-trap - EXIT
-mv "$tmp" "$dir"
+entry_commit
 log "prepared $dir in $((SECONDS - start))s"
 echo "$dir/linux"

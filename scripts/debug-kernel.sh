@@ -57,12 +57,8 @@ key=$( { cat "$frag"; echo "recipe=$recipe src=$srcpkg $srcver cc=$ccver"; } |
 	sha256sum | cut -c1-16)
 dir=$cache/debug-kernel-$key
 
-mkdir -p "$cache"
-exec 9> "$dir.lock"
-if ! flock -n 9; then
-	log "waiting for another build of $dir"
-	flock 9
-fi
+. "$here/cache-entry.sh"
+entry_lock
 
 if ((!force)) && [[ -f $dir/stamp && -f $dir/bzImage && -f $dir/linux/Module.symvers ]]; then
 	log "cached: $dir ($(cat "$dir/stamp"))"
@@ -70,13 +66,8 @@ if ((!force)) && [[ -f $dir/stamp && -f $dir/bzImage && -f $dir/linux/Module.sym
 	exit 0
 fi
 
-tmp=$dir.tmp
-rm -rf "$tmp"
-mkdir -p "$tmp"
-blog=$tmp/build.log
-# On failure keep the log next to the cache entry, drop the tree.
-trap 'cp -f "$blog" "$dir.failed.log" 2> /dev/null &&
-	log "build log: $dir.failed.log"; rm -rf "$tmp"' EXIT
+# On failure the log stays next to the cache entry, the tree goes.
+entry_begin
 start=$SECONDS
 log "building $srcpkg $srcver into $dir with make -j$jobs"
 
@@ -128,8 +119,6 @@ cp "$src/.config" "$tmp/config"
 took=$((SECONDS - start))
 echo "built $(date -u +%FT%TZ) in ${took}s with -j$jobs, $srcpkg $srcver, key $key" > "$tmp/stamp"
 
-rm -rf "$dir" "$dir.failed.log"
-trap - EXIT
-mv "$tmp" "$dir"
+entry_commit
 log "built $dir in $((took / 60))m$((took % 60))s"
 echo "$dir"
