@@ -400,6 +400,19 @@ bool sysfs_u64(const char *dev, const char *attr, uint64_t *val)
 	return true;
 }
 
+int write_file_errno(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, val, strlen(val)) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
 bool wait_sysfs_u64(const char *dev, const char *attr, uint64_t want,
 		    unsigned int timeout_ms)
 {

@@ -667,32 +667,34 @@ static bool t_exchange_bad(void *arg)
 static int knob_write_raw(struct mctx *c, const char *knob, const char *text)
 {
 	char path[192];
-	int fd, err = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", c->knobs, knob);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return errno;
-	if (write(fd, text, strlen(text)) < 0)
-		err = errno;
-	close(fd);
-	return err;
+	return write_file_errno(path, text);
 }
 
-/* The model's sysfs knobs refuse junk, out-of-range values and overflow. */
+/*
+ * The model's sysfs knobs refuse junk, out-of-range values and overflow,
+ * and keep their values.
+ */
 static bool t_knobs_bad(void *arg)
 {
+	static const char * const knobs[] = {
+		"rate", "fill", "len", "miss_irq", "stall_ms", "burst",
+	};
+	uint64_t before[6], after;
 	static const struct { const char *knob, *text; } bad[] = {
 		{ "rate", "abc" }, { "rate", "-1" }, { "rate", "10000001" },
 		{ "rate", "99999999999999999999" }, { "fill", "3" },
 		{ "len", "4194305" }, { "miss_irq", "1001" },
 		{ "stall_ms", "10001" }, { "burst", "1025" }, { "burst", "\n" },
 	};
-	uint64_t v;
 	size_t i;
 
 	if (!find_model(arg))
 		return false;
+	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
+		if (!knob_read(arg, knobs[i], &before[i]))
+			return false;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int err = knob_write_raw(arg, bad[i].knob, bad[i].text);
 
@@ -700,8 +702,14 @@ static bool t_knobs_bad(void *arg)
 			return failf("%s <- '%s': %s, expected EINVAL or ERANGE",
 				     bad[i].knob, bad[i].text, errname(err));
 	}
-	if (!knob_read(arg, "rate", &v) || !knob_read(arg, "fill", &v))
-		return false;
+	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		if (!knob_read(arg, knobs[i], &after))
+			return false;
+		if (after != before[i])
+			return failf("%s changed from %llu to %llu by refused writes",
+				     knobs[i], (unsigned long long)before[i],
+				     (unsigned long long)after);
+	}
 	return knob_write_raw(arg, "produced", "1") != 0 ?
 	       true : failf("the read-only counter 'produced' accepted a write");
 }

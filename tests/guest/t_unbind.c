@@ -184,19 +184,6 @@ static int reader_child(const char *path, int ready_fd)
 
 /* ---- parent -------------------------------------------------------------- */
 
-static int sysfs_write(const char *file, const char *val)
-{
-	int fd = open(file, O_WRONLY | O_CLOEXEC);
-	int err = 0;
-
-	if (fd < 0)
-		return errno;
-	if (write(fd, val, strlen(val)) < 0)
-		err = errno;
-	close(fd);
-	return err;
-}
-
 /* Wait up to timeout_ms for pid; returns true and *status if it exited. */
 static bool wait_child(pid_t pid, unsigned int timeout_ms, int *status)
 {
@@ -263,7 +250,7 @@ static bool un_unbind(void *arg)
 	if (c->unbinder < 0)
 		return failf("fork: %s", strerror(errno));
 	if (c->unbinder == 0)
-		_exit(sysfs_write(DRV_DIR "/unbind", c->bdf));
+		_exit(write_file_errno(DRV_DIR "/unbind", c->bdf));
 	if (!wait_child(c->unbinder, 10000, &status))
 		return failf("writing %s to %s/unbind did not finish in 10 s",
 			     c->bdf, DRV_DIR);
@@ -316,7 +303,7 @@ static bool un_other_device(void *arg)
 static bool un_rebind(void *arg)
 {
 	struct uctx *c = arg;
-	int err = sysfs_write(DRV_DIR "/bind", c->bdf);
+	int err = write_file_errno(DRV_DIR "/bind", c->bdf);
 
 	if (err)
 		return failf("bind of %s: %s", c->bdf, strerror(err));
