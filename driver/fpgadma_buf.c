@@ -243,6 +243,7 @@ int fpgadma_bufs_mmap(struct fpgadma_bufs *bufs, struct vm_area_struct *vma)
 
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
+	/* Also refuses the control area space (FPGADMA_MMAP_CTRL_BASE on). */
 	if (pgoff >= ring_pages || npages > ring_pages - pgoff)
 		return -EINVAL;
 

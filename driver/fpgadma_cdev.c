@@ -9,6 +9,7 @@
  */
 #include <linux/compat.h>
 #include <linux/fs.h>
+#include <linux/pagemap.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -28,11 +29,15 @@
  * @fdev:        the device (reference held).
  * @timeout_ms:  read() timeout, 0 for none.
  * @record_mode: the file called FPGADMA_IOC_START: read() returns records.
+ * @copy:        copy-mode position; fdev->read_lock.
+ * @filp:        the open file.
  */
 struct fpgadma_file {
 	struct fpgadma_dev *fdev;
+	struct file *filp;
 	u32 timeout_ms;
 	bool record_mode;
+	struct fpgadma_copy copy;
 };
 
 /* Take fdev->lock unless interrupted; fail with -ENODEV once removed. */
@@ -62,6 +67,7 @@ static int fpgadma_open(struct inode *inode, struct file *filp)
 		return -ENOMEM;
 	get_device(&fdev->dev);
 	f->fdev = fdev;
+	f->filp = filp;
 	filp->private_data = f;
 	/* Mappings from every file of this device in one place (see destroy). */
 	filp->f_mapping = fdev->map_inode->i_mapping;
@@ -95,24 +101,25 @@ static long fpgadma_ioc_info(struct fpgadma_dev *fdev, void __user *arg)
 	info.caps = FPGADMA_CAP_STREAM | FPGADMA_CAP_COPY | FPGADMA_CAP_POLL |
 		    FPGADMA_CAP_TIMEOUT | FPGADMA_CAP_RECONFIG |
 		    FPGADMA_CAP_EXCHANGE;
-	if (fdev->ops->set_coalesce)
+	if (fdev->info.coalesce)
 		info.caps |= FPGADMA_CAP_COALESCE;
 	info.buf_count = fdev->bufs->count;
 	info.buf_size = fdev->bufs->size;
 	info.max_buf_count = fdev->limits.max_count;
-	info.max_xfer = fdev->max_xfer;
+	info.max_xfer = fdev->info.max_xfer;
 	info.max_buf_size = fdev->limits.max_size;
 	info.page_size = PAGE_SIZE;
 	info.max_ring_size = fdev->limits.max_total;
 	info.flags = fdev->owner ? FPGADMA_INFO_STREAMING : 0;
-	info.dma_bits = fdev->dma_bits;
-	strscpy(info.engine, fdev->ops->name, sizeof(info.engine));
+	info.dma_bits = fdev->info.dma_bits;
+	strscpy(info.engine, fdev->engine->name, sizeof(info.engine));
 	mutex_unlock(&fdev->lock);
 
 	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
-static long fpgadma_ioc_set_ring(struct fpgadma_dev *fdev, void __user *arg)
+static long fpgadma_ioc_set_ring(struct fpgadma_dev *fdev, void __user *arg,
+				 bool write_back)
 {
 	struct fpgadma_ring_config cfg;
 	int ret;
@@ -122,11 +129,11 @@ static long fpgadma_ioc_set_ring(struct fpgadma_dev *fdev, void __user *arg)
 	if (cfg.flags || cfg.reserved)
 		return -EINVAL;
 	/*
-	 * The geometry written back is the one asked for: write it before
-	 * changing anything, so that a fault cannot report failure for a
-	 * ring that was in fact replaced.
+	 * FPGADMA_IOC_SET_RING_V1 writes the geometry back unchanged: do it
+	 * before changing anything, so that a fault cannot report failure
+	 * for a ring that was in fact replaced.
 	 */
-	if (copy_to_user(arg, &cfg, sizeof(cfg)))
+	if (write_back && copy_to_user(arg, &cfg, sizeof(cfg)))
 		return -EFAULT;
 	ret = fpgadma_lock_live(fdev);
 	if (ret)
@@ -173,35 +180,9 @@ static long fpgadma_ioc_stop(struct file *filp)
 	if (fdev->owner && fdev->owner != filp)
 		ret = -EBUSY;
 	else if (fdev->owner)
-		fpgadma_stream_stop(fdev);
+		ret = fpgadma_stream_stop(fdev);
 	mutex_unlock(&fdev->lock);
 	return ret;
-}
-
-/*
- * The hot path: no mutex. Ownership is checked under ring_lock, which is
- * held whenever it changes, and a stopped (or removed) device has no owner,
- * so the engine is only called while it runs.
- */
-static int fpgadma_release_buffers(struct file *filp, const u32 *index, u32 n)
-{
-	struct fpgadma_file *f = filp->private_data;
-	struct fpgadma_dev *fdev = f->fdev;
-	int ret;
-
-	spin_lock_irq(&fdev->ring_lock);
-	if (fdev->owner && fdev->owner != filp)
-		ret = -EBUSY;
-	else if (!fdev->owner || fdev->copy_mode)
-		ret = -EINVAL;
-	else
-		ret = fpgadma_ring_release(&fdev->ring, index, n);
-	if (!ret && n && fdev->ops->queue)
-		fdev->ops->queue(fdev, index, n);
-	spin_unlock_irq(&fdev->ring_lock);
-	if (ret && READ_ONCE(fdev->dead))
-		return -ENODEV;
-	return ret == -EPIPE ? -EINVAL : ret;
 }
 
 /*
@@ -226,6 +207,8 @@ static int fpgadma_get_indices(u64 uptr, u32 count, u32 *stack, u32 **index)
 
 static long fpgadma_ioc_release(struct file *filp, void __user *arg)
 {
+	struct fpgadma_file *f = filp->private_data;
+	struct fpgadma_dev *fdev = f->fdev;
 	u32 stack[FPGADMA_RELEASE_STACK], *index;
 	struct fpgadma_release rel;
 	int ret;
@@ -236,7 +219,7 @@ static long fpgadma_ioc_release(struct file *filp, void __user *arg)
 		return -EINVAL;
 	ret = fpgadma_get_indices(rel.indices, rel.count, stack, &index);
 	if (!ret)
-		ret = fpgadma_release_buffers(filp, index, rel.count);
+		ret = fpgadma_give_back(fdev, filp, NULL, index, rel.count);
 	if (index != stack)
 		kfree(index);
 	return ret;
@@ -258,7 +241,7 @@ static long fpgadma_ioc_exchange(struct file *filp, void __user *arg)
 	if (copy_from_user(&ex, arg, sizeof(ex)))
 		return -EFAULT;
 	if (ex.flags || ex.reserved || !ex.record_max ||
-	    ex.record_max > FPGADMA_RELEASE_MAX)
+	    ex.record_max > FPGADMA_RECORD_MAX)
 		return -EINVAL;
 	ret = fpgadma_get_indices(ex.indices, ex.release_count, stack, &index);
 	if (ret)
@@ -267,7 +250,7 @@ static long fpgadma_ioc_exchange(struct file *filp, void __user *arg)
 	spin_lock_irq(&fdev->ring_lock);
 	gen = fdev->gen;
 	spin_unlock_irq(&fdev->ring_lock);
-	ret = fpgadma_release_buffers(filp, index, ex.release_count);
+	ret = fpgadma_give_back(fdev, filp, NULL, index, ex.release_count);
 	if (ret)
 		goto out;
 
@@ -334,12 +317,12 @@ static long fpgadma_ioc_set_coalesce(struct fpgadma_dev *fdev,
 		return -EFAULT;
 	if (c.flags || c.reserved)
 		return -EINVAL;
-	if (!fdev->ops->set_coalesce)
+	if (!fdev->info.coalesce)
 		return -EOPNOTSUPP;
 	ret = fpgadma_lock_live(fdev);
 	if (ret)
 		return ret;
-	ret = fdev->ops->set_coalesce(fdev, c.count, c.usecs);
+	ret = fdev->engine->ops.set_coalesce(fdev, c.count, c.usecs);
 	mutex_unlock(&fdev->lock);
 	return ret;
 }
@@ -358,7 +341,9 @@ static long fpgadma_ioctl(struct file *filp, unsigned int cmd,
 	case FPGADMA_IOC_INFO:
 		return fpgadma_ioc_info(fdev, uarg);
 	case FPGADMA_IOC_SET_RING:
-		return fpgadma_ioc_set_ring(fdev, uarg);
+		return fpgadma_ioc_set_ring(fdev, uarg, false);
+	case FPGADMA_IOC_SET_RING_V1:
+		return fpgadma_ioc_set_ring(fdev, uarg, true);
 	case FPGADMA_IOC_START:
 		return fpgadma_ioc_start(filp);
 	case FPGADMA_IOC_STOP:
@@ -511,58 +496,93 @@ static ssize_t fpgadma_read_records(struct file *filp, u32 gen,
 }
 
 /*
+ * Copy @len bytes at @offset of buffer @index to @ubuf, if the stream of
+ * @gen still runs. The DMA memory is read under mem_lock with page faults
+ * disabled, so removal, which frees it under the write side, never waits
+ * for user space; a fault is taken with the lock dropped, then the copy
+ * goes on. Returns the bytes copied; *err is 0, -EPIPE or -EFAULT.
+ */
+static size_t fpgadma_copy_out(struct fpgadma_dev *fdev, u32 gen,
+			       char __user *ubuf, u32 index, u32 offset,
+			       size_t len, int *err)
+{
+	size_t done = 0;
+	unsigned long left;
+	bool live;
+
+	*err = 0;
+	while (done < len) {
+		down_read(&fdev->mem_lock);
+		spin_lock_irq(&fdev->ring_lock);
+		live = fdev->gen == gen;
+		spin_unlock_irq(&fdev->ring_lock);
+		if (!live) {
+			up_read(&fdev->mem_lock);
+			*err = -EPIPE;
+			break;
+		}
+		pagefault_disable();
+		left = copy_to_user(ubuf + done,
+				    fdev->bufs->buf[index].cpu + offset + done,
+				    len - done);
+		pagefault_enable();
+		up_read(&fdev->mem_lock);
+		done = len - left;
+		if (left && fault_in_writeable(ubuf + done, left) == left) {
+			*err = -EFAULT;
+			break;
+		}
+	}
+	return done;
+}
+
+/*
  * Copy mode: copy bytes of done buffers, in order, to @buf; a buffer goes
  * back to the device once all its bytes were read. Called with read_lock
  * held. Returns bytes copied, or 0 with *err set (-ENOENT: nothing ready).
  */
-static size_t fpgadma_copy_bytes(struct fpgadma_dev *fdev,
-				 struct fpgadma_bufs *bufs, u32 gen,
+static size_t fpgadma_copy_bytes(struct fpgadma_file *f, u32 gen,
 				 char __user *buf, size_t count, int *err)
 {
-	size_t copied = 0, chunk;
+	struct fpgadma_dev *fdev = f->fdev;
+	struct fpgadma_copy *cp = &f->copy;
+	size_t copied = 0, n;
 	u32 index;
 
-	if (fdev->copy.held && fdev->copy.gen != gen)
-		fdev->copy.held = false;
+	if (cp->held && cp->gen != gen)
+		WRITE_ONCE(cp->held, false);
 	*err = 0;
 	while (copied < count) {
-		if (!fdev->copy.held) {
+		if (!cp->held) {
 			spin_lock_irq(&fdev->ring_lock);
 			if (fdev->gen != gen)
 				*err = -EPIPE;
 			else
 				*err = fpgadma_ring_dequeue(&fdev->ring, &index);
 			if (!*err)
-				fdev->copy.len = fdev->ring.meta[index].bytes_used;
+				cp->len = fdev->ring.meta[index].bytes_used;
 			spin_unlock_irq(&fdev->ring_lock);
 			if (*err)
 				break;
-			fdev->copy.held = true;
-			fdev->copy.index = index;
-			fdev->copy.offset = 0;
-			fdev->copy.gen = gen;
+			cp->index = index;
+			cp->offset = 0;
+			WRITE_ONCE(cp->gen, gen);
+			WRITE_ONCE(cp->held, true);
 		}
-		chunk = min_t(size_t, count - copied,
-			      fdev->copy.len - fdev->copy.offset);
-		if (copy_to_user(buf + copied,
-				 bufs->buf[fdev->copy.index].cpu + fdev->copy.offset,
-				 chunk)) {
-			*err = -EFAULT;
+		n = fpgadma_copy_out(fdev, gen, buf + copied, cp->index,
+				     cp->offset,
+				     min_t(size_t, count - copied,
+					   cp->len - cp->offset), err);
+		copied += n;
+		cp->offset += n;
+		if (*err)
 			break;
-		}
-		copied += chunk;
-		fdev->copy.offset += chunk;
-		if (fdev->copy.offset < fdev->copy.len)
+		if (cp->offset < cp->len)
 			continue;
 
-		fdev->copy.held = false;
-		index = fdev->copy.index;
-		spin_lock_irq(&fdev->ring_lock);
-		if (fdev->gen == gen &&
-		    !fpgadma_ring_release(&fdev->ring, &index, 1) &&
-		    fdev->ops->queue)
-			fdev->ops->queue(fdev, &index, 1);
-		spin_unlock_irq(&fdev->ring_lock);
+		WRITE_ONCE(cp->held, false);
+		index = cp->index;
+		fpgadma_give_back(fdev, f->filp, &gen, &index, 1);
 	}
 	return copied;
 }
@@ -573,8 +593,8 @@ static size_t fpgadma_copy_bytes(struct fpgadma_dev *fdev,
  * by a signal, the timeout, O_NONBLOCK, a stop or removal after some bytes
  * were copied.
  */
-static ssize_t fpgadma_read_copy(struct file *filp, struct fpgadma_bufs *bufs,
-				 u32 gen, char __user *buf, size_t count)
+static ssize_t fpgadma_read_copy(struct file *filp, u32 gen, char __user *buf,
+				 size_t count)
 {
 	struct fpgadma_file *f = filp->private_data;
 	struct fpgadma_dev *fdev = f->fdev;
@@ -585,7 +605,7 @@ static ssize_t fpgadma_read_copy(struct file *filp, struct fpgadma_bufs *bufs,
 		ret = mutex_lock_interruptible(&fdev->read_lock);
 		if (ret)
 			break;
-		copied += fpgadma_copy_bytes(fdev, bufs, gen, buf + copied,
+		copied += fpgadma_copy_bytes(f, gen, buf + copied,
 					     count - copied, &err);
 		mutex_unlock(&fdev->read_lock);
 		ret = err;
@@ -595,6 +615,8 @@ static ssize_t fpgadma_read_copy(struct file *filp, struct fpgadma_bufs *bufs,
 		if (ret)
 			break;
 	}
+	if (ret == -EPIPE && READ_ONCE(fdev->dead))
+		ret = -ENODEV;
 	return copied ?: ret;
 }
 
@@ -603,7 +625,6 @@ static ssize_t fpgadma_read(struct file *filp, char __user *buf, size_t count,
 {
 	struct fpgadma_file *f = filp->private_data;
 	struct fpgadma_dev *fdev = f->fdev;
-	struct fpgadma_bufs *bufs;
 	bool copy_mode, records;
 	ssize_t ret;
 	u32 gen;
@@ -634,20 +655,14 @@ static ssize_t fpgadma_read(struct file *filp, char __user *buf, size_t count,
 		return ret;
 	}
 	copy_mode = fdev->copy_mode;
-	/* Pin the buffers: a STOP and SET_RING may race with the copy. */
-	bufs = fdev->bufs;
-	fpgadma_bufs_get(bufs);
 	spin_lock_irq(&fdev->ring_lock);
 	gen = fdev->gen;
 	spin_unlock_irq(&fdev->ring_lock);
 	mutex_unlock(&fdev->lock);
 
 	if (copy_mode)
-		ret = fpgadma_read_copy(filp, bufs, gen, buf, count);
-	else
-		ret = fpgadma_read_records(filp, gen, buf, count);
-	fpgadma_bufs_put(bufs);
-	return ret;
+		return fpgadma_read_copy(filp, gen, buf, count);
+	return fpgadma_read_records(filp, gen, buf, count);
 }
 
 static __poll_t fpgadma_poll(struct file *filp, poll_table *wait)
@@ -662,7 +677,9 @@ static __poll_t fpgadma_poll(struct file *filp, poll_table *wait)
 	if (READ_ONCE(fdev->owner) != filp)
 		return 0;
 	spin_lock_irq(&fdev->ring_lock);
-	ready = fpgadma_ring_n_done(&fdev->ring) || READ_ONCE(fdev->copy.held);
+	ready = fpgadma_ring_n_done(&fdev->ring) ||
+		(fdev->copy_mode && READ_ONCE(f->copy.held) &&
+		 READ_ONCE(f->copy.gen) == fdev->gen);
 	spin_unlock_irq(&fdev->ring_lock);
 	return ready ? EPOLLIN | EPOLLRDNORM : 0;
 }

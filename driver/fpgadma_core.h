@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * fpgadma internals shared by the character device, the bus glue and the
- * engines.
+ * fpgadma internals shared by the core, the character device and the bus
+ * glue. Engines see only fpgadma_engine.h.
  *
  * Lifetime: struct fpgadma_dev is freed by the release of its embedded
  * struct device, i.e. after remove() *and* the last open file are gone.
@@ -10,7 +10,9 @@
  * SIGBUS); struct fpgadma_bufs itself is refcounted by the device and by
  * each mapping.
  *
- * Lock order: read_lock -> mmap_lock -> lock -> ring_lock.
+ * Lock order: read_lock -> mmap_lock -> lock -> queue_lock or mem_lock
+ * (never both) -> ring_lock. The core never calls the engine with
+ * ring_lock held.
  */
 #ifndef FPGADMA_CORE_H
 #define FPGADMA_CORE_H
@@ -19,46 +21,16 @@
 #include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/interrupt.h>
+#include <linux/mod_devicetable.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 
+#include "fpgadma_engine.h"
 #include "fpgadma_ring.h"
-
-struct fpgadma_dev;
-
-/**
- * struct fpgadma_engine_ops - one kind of DMA hardware
- * @name:     engine name reported to users.
- * @bar:      PCI BAR holding the registers.
- * @probe:    check the hardware, set fdev's limits and defaults; may sleep.
- * @remove:   undo @probe; the engine is stopped and its IRQ freed.
- * @start:    the ring was just started (all buffers queued): start filling
- *            buffers. Called with fdev->lock held; may sleep.
- * @stop:     stop filling: on return no transfer is in flight and no more
- *            completions will be reported. fdev->lock held; may sleep.
- * @queue:    optional: @n buffers in @index were given back to the device
- *            (they are at the end of the ring's queue, in this order).
- *            Called with fdev->ring_lock held, interrupts off.
- * @set_coalesce: optional: interrupt after @count completions or @usecs
- *            after the first; fdev->lock held. -EINVAL if unsupported.
- * @irq:      interrupt handler; reports completions with the ring helpers
- *            under fdev->ring_lock. Returns IRQ_NONE if the device did not
- *            interrupt (the line may be shared).
- */
-struct fpgadma_engine_ops {
-	const char *name;
-	int bar;
-	int (*probe)(struct fpgadma_dev *fdev);
-	void (*remove)(struct fpgadma_dev *fdev);
-	int (*start)(struct fpgadma_dev *fdev);
-	void (*stop)(struct fpgadma_dev *fdev);
-	void (*queue)(struct fpgadma_dev *fdev, const u32 *index, u32 n);
-	int (*set_coalesce)(struct fpgadma_dev *fdev, u32 count, u32 usecs);
-	irqreturn_t (*irq)(struct fpgadma_dev *fdev);
-};
 
 /**
  * struct fpgadma_buf - one DMA buffer
@@ -96,76 +68,92 @@ struct fpgadma_bufs {
  * @dev:         the class device; its release frees this structure.
  * @cdev:        the character device.
  * @parent:      the bus device, used for DMA (reference held).
- * @ops:         the engine.
- * @engine:      engine private data.
- * @regs:        engine registers.
+ * @engine:      the engine.
+ * @engine_data: the engine's private state.
  * @irq:         interrupt number.
  * @map_inode:   its address space gathers every mapping of the buffers,
  *               from any open file, so that removal can zap them.
- * @lock:        protects @bufs, @ring_mem, @dead and ring reconfiguration,
- *               start and stop; held to change @owner and @copy_mode.
+ * @lock:        protects @bufs, @ring_mem, @dead, @wedged and ring
+ *               reconfiguration, start and stop; held to change @owner.
  * @read_lock:   serialises consumers between taking a record and copying
- *               it out, and protects @copy.
+ *               it out, and the files' copy-mode positions.
+ * @queue_lock:  serialises handing buffers to the engine (->start,
+ *               ->queue, ->stop), so that the engine gets them in the
+ *               ring's queue order; never held across user copies.
+ * @mem_lock:    read: the CPU touches the buffers' DMA memory (copy mode;
+ *               never across a page fault). Write: it is freed.
  * @ring_lock:   protects @ring and @gen; taken in the interrupt handler;
  *               also held to change @owner and @copy_mode, so that the
  *               read and release fast paths can check them under it alone.
  * @wq:          readers and pollers wait here.
  * @ring:        buffer ownership.
  * @ring_mem:    state memory of @ring.
+ * @buf_size:    bytes per buffer of @ring; ring_lock.
  * @gen:         bumped whenever the ring starts, stops or is replaced.
  * @bufs:        the buffers.
+ * @xfer:        scratch list of buffers for the engine; @queue_lock.
  * @owner:       the file that streams, or NULL.
  * @copy_mode:   @owner streams in copy mode (read() returns data).
- * @dead:        the device was removed.
- * @copy:        copy-mode position: @copy.held buffer @copy.index of
- *               @copy.len bytes, next byte at @copy.offset, taken in
- *               stream generation @copy.gen.
+ * @dead:        the device was removed (or shut down).
+ * @wedged:      the engine did not stop: the device may still write the
+ *               buffers, so they are neither reused nor freed.
  * @irqs:        interrupts handled.
+ * @dev_errors:  errors the engine reported outside a completion.
  * @limits:      what a ring configuration may ask for.
- * @max_xfer:    most bytes the engine writes into one buffer.
- * @dma_bits:    DMA address width.
- * @def_count:   default number of buffers.
- * @def_size:    default buffer size.
+ * @info:        what the engine reported at probe.
  */
 struct fpgadma_dev {
 	struct device dev;
 	struct cdev cdev;
 	struct device *parent;
-	const struct fpgadma_engine_ops *ops;
-	void *engine;
-	void __iomem *regs;
+	const struct fpgadma_engine *engine;
+	void *engine_data;
 	int irq;
 	struct inode *map_inode;
 
-	/* config, owner, dead; see the kernel-doc above for all three locks */
+	/* config, owner, dead; see the kernel-doc above for every lock */
 	struct mutex lock;
-	/* consumers' take-and-copy; copy-mode position */
+	/* consumers' take-and-copy; copy-mode positions */
 	struct mutex read_lock;
+	/* buffers to the engine, in ring order */
+	struct mutex queue_lock;
+	/* CPU access to the DMA memory vs its freeing */
+	struct rw_semaphore mem_lock;
 	/* ring state and gen; taken in hard IRQ context */
 	spinlock_t ring_lock;
 	wait_queue_head_t wq;
 
 	struct fpgadma_ring ring;
 	void *ring_mem;
+	u32 buf_size;
 	u32 gen;
 	struct fpgadma_bufs *bufs;
+	struct fpgadma_xfer *xfer;
 	struct file *owner;
 	bool copy_mode;
 	bool dead;
-	struct {
-		bool held;
-		u32 index;
-		u32 offset;
-		u32 len;
-		u32 gen;
-	} copy;
+	bool wedged;
 	atomic64_t irqs;
+	atomic64_t dev_errors;
 
 	struct fpgadma_ring_limits limits;
-	u32 max_xfer;
-	u32 dma_bits;
-	u32 def_count;
-	u32 def_size;
+	struct fpgadma_engine_info info;
+};
+
+/**
+ * struct fpgadma_copy - a copy-mode reader's position in the stream
+ * @gen:    stream generation it belongs to; stale once the stream stops.
+ * @held:   a buffer is partly read.
+ * @index:  that buffer.
+ * @offset: next byte to copy.
+ * @len:    its bytes_used.
+ */
+struct fpgadma_copy {
+	u32 gen;
+	bool held;
+	u32 index;
+	u32 offset;
+	u32 len;
 };
 
 /* fpgadma_buf.c */
@@ -179,14 +167,16 @@ struct inode *fpgadma_map_inode_new(void);
 void fpgadma_map_inode_put(struct inode *inode);
 
 /* fpgadma_main.c */
-struct fpgadma_dev *fpgadma_create(struct device *parent,
-				   const struct fpgadma_engine_ops *ops,
-				   void __iomem *regs, int irq);
+struct fpgadma_dev *fpgadma_create(const struct fpgadma_hw *hw,
+				   const struct fpgadma_engine *engine);
 void fpgadma_destroy(struct fpgadma_dev *fdev);
+void fpgadma_shutdown(struct fpgadma_dev *fdev);
 int fpgadma_set_ring(struct fpgadma_dev *fdev, u32 count, u32 size);
 int fpgadma_stream_start(struct fpgadma_dev *fdev, struct file *owner,
 			 bool copy_mode);
-void fpgadma_stream_stop(struct fpgadma_dev *fdev);
+int fpgadma_stream_stop(struct fpgadma_dev *fdev);
+int fpgadma_give_back(struct fpgadma_dev *fdev, struct file *filp,
+		      const u32 *gen, const u32 *index, u32 n);
 extern const struct attribute_group *fpgadma_groups[];
 
 /* fpgadma_cdev.c */
@@ -200,31 +190,10 @@ void fpgadma_pci_unregister(void);
 int fpgadma_platform_register(void);
 void fpgadma_platform_unregister(void);
 
-/**
- * struct fpgadma_platform_data - a device whose registers are not MMIO
- * @regs: the register block (the software model's memory).
- * @irq:  its interrupt.
- */
-struct fpgadma_platform_data {
-	void __iomem *regs;
-	int irq;
-};
-
-/* fpgadma_model.c */
-int fpgadma_model_create(unsigned int count);
-void fpgadma_model_destroy(void);
-
-/* Engines */
-extern const struct fpgadma_engine_ops fpgadma_edu_ops;
-extern const struct fpgadma_engine_ops fpgadma_stream_ops;
-
-/**
- * fpgadma_wake_readers() - tell readers and pollers that records are ready
- * @fdev: the device.
- */
-static inline void fpgadma_wake_readers(struct fpgadma_dev *fdev)
-{
-	wake_up_interruptible_poll(&fdev->wq, EPOLLIN | EPOLLRDNORM);
-}
+/* fpgadma_ids.c: which engine drives which device */
+extern const struct pci_device_id fpgadma_pci_ids[];
+extern const struct fpgadma_engine *const fpgadma_pci_default_engine;
+extern const struct of_device_id fpgadma_of_ids[];
+extern const struct platform_device_id fpgadma_platform_ids[];
 
 #endif /* FPGADMA_CORE_H */

@@ -20,8 +20,14 @@
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
 
-#include "fpgadma_core.h"
+#include <uapi/fpgadma.h>
+
+#include "fpgadma_engine.h"
+#include "fpgadma_engines.h"
 
 #define EDU_REG_ID		0x00
 #define EDU_REG_IRQ_STATUS	0x24
@@ -47,7 +53,6 @@
  */
 #define EDU_XFER		4088
 
-#define EDU_DROP		U32_MAX	/* transfer goes to the scratch page */
 #define EDU_STOP_TIMEOUT_MS	2000
 
 static unsigned int edu_dma_bits = 28;
@@ -58,24 +63,39 @@ MODULE_PARM_DESC(edu_dma_bits,
 /**
  * struct edu_engine - edu engine state
  * @fdev:        the device.
+ * @regs:        its registers.
+ * @dev:         the PCI device.
+ * @lock:        protects everything below; taken in the interrupt handler.
  * @scratch:     pattern source at start, then the target of dropped data.
  * @scratch_dma: its bus address.
  * @loading:     the transfer in flight loads the pattern into the device.
  * @running:     start a new transfer after each completion.
  * @busy:        a transfer is in flight.
- * @cur:         ring buffer being filled, or EDU_DROP.
+ * @cur:         the buffer being filled, if @cur_valid (else: scratch).
+ * @cur_valid:   @cur is a ring buffer.
+ * @fifo:        buffers the core gave us, in order; @n of them from @head.
+ * @cap:         capacity of @fifo (the ring's buffer count).
+ * @head:        the oldest buffer in @fifo.
+ * @n:           buffers in @fifo.
  * @idle_wq:     stop() waits here for the last transfer.
- *
- * @loading, @running, @busy and @cur are protected by fdev->ring_lock.
  */
 struct edu_engine {
 	struct fpgadma_dev *fdev;
+	void __iomem *regs;
+	struct device *dev;
+	/* engine state vs the interrupt handler */
+	spinlock_t lock;
 	void *scratch;
 	dma_addr_t scratch_dma;
 	bool loading;
 	bool running;
 	bool busy;
-	u32 cur;
+	bool cur_valid;
+	struct fpgadma_xfer cur;
+	struct fpgadma_xfer *fifo;
+	u32 cap;
+	u32 head;
+	u32 n;
 	wait_queue_head_t idle_wq;
 };
 
@@ -84,60 +104,55 @@ static u8 edu_pattern(u32 i)
 	return (u8)((i * 7) ^ (i >> 8) ^ 0xa5);
 }
 
-static void edu_dma(struct fpgadma_dev *fdev, u64 src, u64 dst, u32 cmd)
+static void edu_dma(struct edu_engine *e, u64 src, u64 dst, u32 cmd)
 {
-	writeq(src, fdev->regs + EDU_REG_DMA_SRC);
-	writeq(dst, fdev->regs + EDU_REG_DMA_DST);
-	writeq(EDU_XFER, fdev->regs + EDU_REG_DMA_COUNT);
-	writeq(cmd | EDU_DMA_START | EDU_DMA_IRQ, fdev->regs + EDU_REG_DMA_CMD);
+	writeq(src, e->regs + EDU_REG_DMA_SRC);
+	writeq(dst, e->regs + EDU_REG_DMA_DST);
+	writeq(EDU_XFER, e->regs + EDU_REG_DMA_COUNT);
+	writeq(cmd | EDU_DMA_START | EDU_DMA_IRQ, e->regs + EDU_REG_DMA_CMD);
 }
 
-/* Start filling the next queued buffer, or the scratch page. ring_lock held. */
+/* Start filling the oldest buffer we were given, or the scratch page. */
 static void edu_next(struct edu_engine *e)
 {
-	struct fpgadma_dev *fdev = e->fdev;
 	dma_addr_t dst = e->scratch_dma;
-	u32 index;
 
-	if (!fpgadma_ring_peek_queued(&fdev->ring, 0, &index)) {
-		e->cur = index;
-		dst = fdev->bufs->buf[index].dma;
-	} else {
-		e->cur = EDU_DROP;
+	lockdep_assert_held(&e->lock);
+	e->cur_valid = e->n > 0;
+	if (e->cur_valid) {
+		e->cur = e->fifo[e->head];
+		e->head = e->head + 1 == e->cap ? 0 : e->head + 1;
+		e->n--;
+		dst = e->cur.dma;
 	}
-	edu_dma(fdev, EDU_BUF_ADDR, dst, EDU_DMA_TO_RAM);
+	edu_dma(e, EDU_BUF_ADDR, dst, EDU_DMA_TO_RAM);
 }
 
 static irqreturn_t edu_irq(struct fpgadma_dev *fdev)
 {
-	struct edu_engine *e = fdev->engine;
-	u32 status = readl(fdev->regs + EDU_REG_IRQ_STATUS);
-	bool completed = false;
+	struct edu_engine *e = fpgadma_engine_data(fdev);
+	u32 status = readl(e->regs + EDU_REG_IRQ_STATUS);
+	struct fpgadma_done done = { 0 };
+	bool lost = false, filled = false;
 
 	/* Not ours (shared line), or the device is gone (all ones). */
 	if (!status || status == U32_MAX)
 		return IRQ_NONE;
-	writel(status, fdev->regs + EDU_REG_IRQ_ACK);
+	writel(status, e->regs + EDU_REG_IRQ_ACK);
 	if (!(status & EDU_IRQ_DMA))
 		return IRQ_HANDLED;
 
-	spin_lock(&fdev->ring_lock);
+	spin_lock(&e->lock);
 	if (!e->busy)
 		goto out;
 	if (e->loading) {
 		e->loading = false;
-	} else if (e->cur == EDU_DROP) {
-		fpgadma_ring_drop(&fdev->ring, 1);
+	} else if (!e->cur_valid) {
+		lost = true;
 	} else {
-		u32 bytes = min_t(u32, fdev->bufs->size, EDU_XFER);
-
-		if (fpgadma_ring_complete(&fdev->ring, e->cur, bytes, 0,
-					  ktime_get_ns()))
-			dev_err_ratelimited(fdev->parent,
-					    "completion of buffer %u out of order\n",
-					    e->cur);
-		else
-			completed = true;
+		done.index = e->cur.index;
+		done.bytes = min_t(u32, e->cur.len, EDU_XFER);
+		filled = true;
 	}
 	if (e->running) {
 		edu_next(e);
@@ -146,96 +161,159 @@ static irqreturn_t edu_irq(struct fpgadma_dev *fdev)
 		wake_up(&e->idle_wq);
 	}
 out:
-	spin_unlock(&fdev->ring_lock);
-	if (completed)
-		fpgadma_wake_readers(fdev);
+	spin_unlock(&e->lock);
+	if (lost)
+		fpgadma_report_lost(fdev, 1);
+	if (filled)
+		fpgadma_report_done(fdev, &done, 1);
 	return IRQ_HANDLED;
 }
 
-static int edu_start(struct fpgadma_dev *fdev)
+/* Append @n buffers to our queue. e->lock held. */
+static void edu_push(struct edu_engine *e, const struct fpgadma_xfer *x, u32 n)
 {
-	struct edu_engine *e = fdev->engine;
+	u32 i, pos;
+
+	for (i = 0; i < n && e->n < e->cap; i++) {
+		pos = e->head + e->n;
+		e->fifo[pos >= e->cap ? pos - e->cap : pos] = x[i];
+		e->n++;
+	}
+}
+
+static int edu_start(struct fpgadma_dev *fdev, const struct fpgadma_xfer *x,
+		     u32 n)
+{
+	struct edu_engine *e = fpgadma_engine_data(fdev);
+	struct fpgadma_xfer *fifo;
 	u32 i;
 
+	fifo = kcalloc(n, sizeof(*fifo), GFP_KERNEL);
+	if (!fifo)
+		return -ENOMEM;
 	for (i = 0; i < EDU_XFER; i++)
 		((u8 *)e->scratch)[i] = edu_pattern(i);
 
-	spin_lock_irq(&fdev->ring_lock);
+	spin_lock_irq(&e->lock);
+	kfree(e->fifo);
+	e->fifo = fifo;
+	e->cap = n;
+	e->head = 0;
+	e->n = 0;
+	edu_push(e, x, n);
 	e->loading = true;
 	e->running = true;
 	e->busy = true;
-	e->cur = EDU_DROP;
-	edu_dma(fdev, e->scratch_dma, EDU_BUF_ADDR, 0);
-	spin_unlock_irq(&fdev->ring_lock);
+	e->cur_valid = false;
+	edu_dma(e, e->scratch_dma, EDU_BUF_ADDR, 0);
+	spin_unlock_irq(&e->lock);
 	return 0;
+}
+
+static void edu_queue(struct fpgadma_dev *fdev, const struct fpgadma_xfer *x,
+		      u32 n)
+{
+	struct edu_engine *e = fpgadma_engine_data(fdev);
+
+	spin_lock_irq(&e->lock);
+	edu_push(e, x, n);
+	spin_unlock_irq(&e->lock);
 }
 
 static bool edu_idle(struct edu_engine *e)
 {
 	bool idle;
 
-	spin_lock_irq(&e->fdev->ring_lock);
+	spin_lock_irq(&e->lock);
 	idle = !e->busy;
-	spin_unlock_irq(&e->fdev->ring_lock);
+	spin_unlock_irq(&e->lock);
 	return idle;
 }
 
-static void edu_stop(struct fpgadma_dev *fdev)
+static int edu_stop(struct fpgadma_dev *fdev)
 {
-	struct edu_engine *e = fdev->engine;
+	struct edu_engine *e = fpgadma_engine_data(fdev);
+	int ret = 0;
 
-	spin_lock_irq(&fdev->ring_lock);
+	spin_lock_irq(&e->lock);
 	e->running = false;
-	spin_unlock_irq(&fdev->ring_lock);
+	e->n = 0;
+	spin_unlock_irq(&e->lock);
 
-	/* edu cannot abort a transfer: let the one in flight finish. */
-	if (!wait_event_timeout(e->idle_wq, edu_idle(e),
-				msecs_to_jiffies(EDU_STOP_TIMEOUT_MS)))
-		dev_err(fdev->parent, "DMA did not complete; device stuck?\n");
+	/* A surprise-removed device reads all ones: nothing will complete. */
+	if (readl(e->regs + EDU_REG_ID) == U32_MAX) {
+		ret = -ENODEV;
+	} else if (!wait_event_timeout(e->idle_wq, edu_idle(e),
+				       msecs_to_jiffies(EDU_STOP_TIMEOUT_MS))) {
+		/* edu cannot abort a transfer: the one in flight may still land. */
+		dev_err(e->dev, "DMA did not complete; device stuck?\n");
+		return -EIO;
+	}
+	spin_lock_irq(&e->lock);
+	e->busy = false;
+	spin_unlock_irq(&e->lock);
+	return ret;
 }
 
-static int edu_probe(struct fpgadma_dev *fdev)
+static void edu_remove(struct fpgadma_dev *fdev)
+{
+	struct edu_engine *e = fpgadma_engine_data(fdev);
+
+	kfree(e->fifo);
+	e->fifo = NULL;
+}
+
+static int edu_probe(struct fpgadma_dev *fdev, const struct fpgadma_hw *hw,
+		     struct fpgadma_engine_info *info)
 {
 	struct edu_engine *e;
 	u32 id;
 	int ret;
 
-	id = readl(fdev->regs + EDU_REG_ID);
+	if (!hw->regs)
+		return -ENODEV;
+	id = readl(hw->regs + EDU_REG_ID);
 	if ((id & 0xff) != EDU_ID_MAGIC) {
-		dev_err(fdev->parent, "not an edu device (id %#x)\n", id);
+		dev_err(hw->dev, "not an edu device (id %#x)\n", id);
 		return -ENODEV;
 	}
 	if (edu_dma_bits < 24 || edu_dma_bits > 64)
 		return -EINVAL;
 	/* Without it edu would truncate bus addresses and corrupt memory. */
-	ret = dma_set_mask_and_coherent(fdev->parent,
-					DMA_BIT_MASK(edu_dma_bits));
+	ret = dma_set_mask_and_coherent(hw->dev, DMA_BIT_MASK(edu_dma_bits));
 	if (ret) {
-		dev_err(fdev->parent, "no usable %u-bit DMA\n", edu_dma_bits);
+		dev_err(hw->dev, "no usable %u-bit DMA\n", edu_dma_bits);
 		return ret;
 	}
-	fdev->dma_bits = edu_dma_bits;
-	e = devm_kzalloc(fdev->parent, sizeof(*e), GFP_KERNEL);
+	e = devm_kzalloc(hw->dev, sizeof(*e), GFP_KERNEL);
 	if (!e)
 		return -ENOMEM;
-	e->scratch = dmam_alloc_coherent(fdev->parent, EDU_BUF_SIZE,
+	e->scratch = dmam_alloc_coherent(hw->dev, EDU_BUF_SIZE,
 					 &e->scratch_dma, GFP_KERNEL);
 	if (!e->scratch)
 		return -ENOMEM;
 	e->fdev = fdev;
+	e->regs = hw->regs;
+	e->dev = hw->dev;
+	spin_lock_init(&e->lock);
 	init_waitqueue_head(&e->idle_wq);
-	fdev->engine = e;
-	fdev->max_xfer = EDU_XFER;
-	fdev->def_count = 16;
-	fdev->def_size = PAGE_SIZE;
+	fpgadma_set_engine_data(fdev, e);
+	info->max_xfer = EDU_XFER;
+	info->dma_bits = edu_dma_bits;
+	info->def_count = 16;
+	info->def_size = PAGE_SIZE;
 	return 0;
 }
 
-const struct fpgadma_engine_ops fpgadma_edu_ops = {
+const struct fpgadma_engine fpgadma_edu_engine = {
 	.name = "edu",
-	.bar = 0,
-	.probe = edu_probe,
-	.start = edu_start,
-	.stop = edu_stop,
-	.irq = edu_irq,
+	.pci_bar = 0,
+	.ops = {
+		.probe = edu_probe,
+		.remove = edu_remove,
+		.start = edu_start,
+		.stop = edu_stop,
+		.queue = edu_queue,
+		.irq = edu_irq,
+	},
 };

@@ -91,6 +91,7 @@ bool fse_queue_poll(struct fse_queue *q, struct fse_event *ev)
 	bytes = le32_to_cpu(c->bytes);
 	ev->bytes = bytes < len ? bytes : len;
 	ev->lost = le32_to_cpu(c->lost);
+	ev->sequence = le32_to_cpu(c->sequence);
 	ev->flags = flags & (FSE_CPL_ERROR | FSE_CPL_SHORT);
 	q->head++;
 	return true;

@@ -35,12 +35,14 @@ struct fse_queue {
  * @bytes: bytes written, clamped to the descriptor's length.
  * @lost:  buffers dropped before this one.
  * @flags: FSE_CPL_ERROR and FSE_CPL_SHORT.
+ * @sequence: the device's production count of this buffer (low 32 bits).
  */
 struct fse_event {
 	u32 index;
 	u32 bytes;
 	u32 lost;
 	u32 flags;
+	u32 sequence;
 };
 
 void fse_queue_init(struct fse_queue *q, u32 size, struct fse_desc *desc,

@@ -6,8 +6,10 @@
  */
 #include <linux/fs.h>
 #include <linux/idr.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
@@ -17,14 +19,25 @@
 #include "fpgadma_core.h"
 
 #define FPGADMA_MAX_DEVICES	64
+/* The record flags an engine may report. */
+#define FPGADMA_REC_FLAGS	(FPGADMA_REC_ERROR | FPGADMA_REC_SHORT)
+
+/*
+ * Hard bounds, whatever the module parameters say: every size derived from
+ * them (ring state, buffer table, engine lists) stays far below what the
+ * allocators accept.
+ */
+#define FPGADMA_MAX_COUNT	65536U
+#define FPGADMA_MAX_SIZE	SZ_1G
+#define FPGADMA_MAX_RING_MB	(1024U * 1024)
 
 static unsigned int max_buf_count = 1024;
 module_param(max_buf_count, uint, 0444);
-MODULE_PARM_DESC(max_buf_count, "Most buffers in a ring (default 1024)");
+MODULE_PARM_DESC(max_buf_count, "Most buffers in a ring (default 1024, at most 65536)");
 
 static unsigned int max_buf_size = 4 << 20;
 module_param(max_buf_size, uint, 0444);
-MODULE_PARM_DESC(max_buf_size, "Largest buffer in bytes (default 4 MiB)");
+MODULE_PARM_DESC(max_buf_size, "Largest buffer in bytes (default 4 MiB, at most 1 GiB)");
 
 static unsigned int max_ring_mb = 64;
 module_param(max_ring_mb, uint, 0444);
@@ -38,14 +51,166 @@ static unsigned int buf_size;
 module_param(buf_size, uint, 0444);
 MODULE_PARM_DESC(buf_size, "Default buffer size in bytes (0: engine default)");
 
-static unsigned int model_devices;
-module_param(model_devices, uint, 0444);
-MODULE_PARM_DESC(model_devices,
-		 "Software-model stream devices to create at load (default 0)");
-
 static struct class *fpgadma_class;
 static dev_t fpgadma_devt;
 static DEFINE_IDA(fpgadma_ida);
+
+/* Refuse module parameters outside the hard bounds, rather than clamp. */
+static int fpgadma_check_params(void)
+{
+	if (!max_buf_count || max_buf_count > FPGADMA_MAX_COUNT) {
+		pr_err("max_buf_count=%u: must be 1 ... %u\n", max_buf_count,
+		       FPGADMA_MAX_COUNT);
+		return -EINVAL;
+	}
+	if (max_buf_size < PAGE_SIZE || max_buf_size > FPGADMA_MAX_SIZE) {
+		pr_err("max_buf_size=%u: must be %lu ... %u\n", max_buf_size,
+		       PAGE_SIZE, FPGADMA_MAX_SIZE);
+		return -EINVAL;
+	}
+	if (!max_ring_mb || max_ring_mb > FPGADMA_MAX_RING_MB) {
+		pr_err("max_ring_mb=%u: must be 1 ... %u\n", max_ring_mb,
+		       FPGADMA_MAX_RING_MB);
+		return -EINVAL;
+	}
+	if (buf_count > max_buf_count || buf_size > max_buf_size ||
+	    buf_size % PAGE_SIZE) {
+		pr_err("buf_count=%u buf_size=%u: beyond max_buf_count/max_buf_size or not page aligned\n",
+		       buf_count, buf_size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * fpgadma_set_engine_data() - store the engine's private state
+ * @fdev: the device.
+ * @data: the state (typically devm-allocated in ->probe).
+ */
+void fpgadma_set_engine_data(struct fpgadma_dev *fdev, void *data)
+{
+	fdev->engine_data = data;
+}
+
+/**
+ * fpgadma_engine_data() - the engine's private state
+ * @fdev: the device.
+ *
+ * Return: what ->probe stored with fpgadma_set_engine_data().
+ */
+void *fpgadma_engine_data(struct fpgadma_dev *fdev)
+{
+	return fdev->engine_data;
+}
+
+/**
+ * fpgadma_report_done() - the engine filled buffers
+ * @fdev: the device.
+ * @done: the buffers, in the order the device filled them.
+ * @n:    how many.
+ *
+ * Hands the buffers to the reader, with sequence numbers, timestamps and
+ * drop counts, and wakes readers and pollers. A buffer that is not the
+ * oldest one the device owns is an engine bug: it is logged and ignored.
+ * Completions that arrive while the stream is stopped are ignored.
+ */
+void fpgadma_report_done(struct fpgadma_dev *fdev,
+			 const struct fpgadma_done *done, u32 n)
+{
+	u32 i, ok = 0, bad = 0, bad_index = 0;
+	unsigned long flags;
+	u64 now = 0;
+
+	spin_lock_irqsave(&fdev->ring_lock, flags);
+	for (i = 0; i < n; i++) {
+		const struct fpgadma_done *d = &done[i];
+		u64 ts = d->timestamp_ns;
+
+		if (!ts)
+			ts = now ?: (now = ktime_get_ns());
+		if (d->lost)
+			fpgadma_ring_drop(&fdev->ring, d->lost);
+		switch (fpgadma_ring_complete(&fdev->ring, d->index,
+					      min(d->bytes, fdev->buf_size),
+					      d->flags & FPGADMA_REC_FLAGS, ts)) {
+		case 0:
+			ok++;
+			break;
+		case -EINVAL:
+			bad++;
+			bad_index = d->index;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&fdev->ring_lock, flags);
+	if (bad)
+		dev_err_ratelimited(fdev->parent,
+				    "%s engine: %u completions out of order (buffer %u)\n",
+				    fdev->engine->name, bad, bad_index);
+	if (ok)
+		wake_up_interruptible_poll(&fdev->wq, EPOLLIN | EPOLLRDNORM);
+}
+
+/**
+ * fpgadma_report_lost() - the device dropped data it had nowhere to put
+ * @fdev: the device.
+ * @n:    buffers lost; the next completion reports them in lost_before.
+ */
+void fpgadma_report_lost(struct fpgadma_dev *fdev, u32 n)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&fdev->ring_lock, flags);
+	fpgadma_ring_drop(&fdev->ring, n);
+	spin_unlock_irqrestore(&fdev->ring_lock, flags);
+}
+
+/**
+ * fpgadma_report_error() - the device reported an error of its own
+ * @fdev: the device.
+ *
+ * Counted (sysfs dev_errors); the engine logs what the hardware said.
+ */
+void fpgadma_report_error(struct fpgadma_dev *fdev)
+{
+	atomic64_inc(&fdev->dev_errors);
+}
+
+/*
+ * Stop the engine. On success (or if the device is gone) the device does
+ * not touch the buffers any more; otherwise they are quarantined until a
+ * later stop succeeds. fdev->lock held.
+ */
+static int fpgadma_engine_stop(struct fpgadma_dev *fdev)
+{
+	int ret;
+
+	lockdep_assert_held(&fdev->lock);
+	mutex_lock(&fdev->queue_lock);
+	ret = fdev->engine->ops.stop(fdev);
+	mutex_unlock(&fdev->queue_lock);
+	/* A completion interrupt may still be finishing on another CPU. */
+	synchronize_irq(fdev->irq);
+	if (ret == -ENODEV)
+		ret = 0;
+	if (ret && !fdev->wedged)
+		dev_err(fdev->parent,
+			"%s: the device does not stop (%d); its buffers stay quarantined\n",
+			dev_name(&fdev->dev), ret);
+	else if (!ret && fdev->wedged)
+		dev_info(fdev->parent, "%s: the device stopped at last\n",
+			 dev_name(&fdev->dev));
+	fdev->wedged = ret != 0;
+	return ret;
+}
+
+/* A wedged device gets another chance to stop; -EIO if it still does not. */
+static int fpgadma_check_wedged(struct fpgadma_dev *fdev)
+{
+	if (fdev->wedged && fpgadma_engine_stop(fdev))
+		return -EIO;
+	return 0;
+}
 
 /**
  * fpgadma_set_ring() - replace the ring with @count buffers of @size bytes
@@ -56,39 +221,68 @@ static DEFINE_IDA(fpgadma_ida);
  * The new ring is allocated before the old one is freed, so on failure the
  * old ring is untouched.
  *
- * Return: 0, -EINVAL for a geometry outside the limits, -ENOMEM.
+ * Return: 0, -EINVAL for a geometry outside the limits, -ENOMEM, -EIO if
+ * the device may still write the old buffers.
  */
 int fpgadma_set_ring(struct fpgadma_dev *fdev, u32 count, u32 size)
 {
 	struct fpgadma_bufs *bufs, *old_bufs;
-	void *mem, *old_mem;
+	struct fpgadma_xfer *xfer;
+	void *mem;
 	int ret;
 
 	lockdep_assert_held(&fdev->lock);
 	ret = fpgadma_ring_check_config(&fdev->limits, count, size);
+	if (!ret)
+		ret = fpgadma_check_wedged(fdev);
 	if (ret)
 		return ret;
 	mem = kvzalloc(fpgadma_ring_mem_size(count), GFP_KERNEL);
-	if (!mem)
-		return -ENOMEM;
-	bufs = fpgadma_bufs_alloc(fdev->parent, count, size);
+	xfer = kvcalloc(count, sizeof(*xfer), GFP_KERNEL);
+	bufs = mem && xfer ? fpgadma_bufs_alloc(fdev->parent, count, size) : NULL;
 	if (!bufs) {
+		kvfree(xfer);
 		kvfree(mem);
 		return -ENOMEM;
 	}
 
 	spin_lock_irq(&fdev->ring_lock);
 	fpgadma_ring_init(&fdev->ring, count, mem);
+	fdev->buf_size = size;
 	fdev->gen++;
 	spin_unlock_irq(&fdev->ring_lock);
-	old_mem = fdev->ring_mem;
-	old_bufs = fdev->bufs;
-	fdev->ring_mem = mem;
-	fdev->bufs = bufs;
+	swap(fdev->ring_mem, mem);
+	swap(fdev->xfer, xfer);
 
-	kvfree(old_mem);
+	down_write(&fdev->mem_lock);
+	old_bufs = fdev->bufs;
+	fdev->bufs = bufs;
+	up_write(&fdev->mem_lock);
+
+	kvfree(xfer);
+	kvfree(mem);
 	fpgadma_bufs_put(old_bufs);
 	return 0;
+}
+
+/* The buffers @index[0..n) as the engine wants them, in fdev->xfer. */
+static const struct fpgadma_xfer *fpgadma_xfers(struct fpgadma_dev *fdev,
+						const u32 *index, u32 n)
+{
+	struct fpgadma_bufs *bufs = fdev->bufs;
+	u32 i;
+
+	lockdep_assert_held(&fdev->queue_lock);
+	for (i = 0; i < n; i++) {
+		u32 b = index ? index[i] : i;
+
+		fdev->xfer[i] = (struct fpgadma_xfer) {
+			.index = b,
+			.len = bufs->size,
+			.dma = bufs->buf[b].dma,
+		};
+	}
+	return fdev->xfer;
 }
 
 /**
@@ -97,14 +291,20 @@ int fpgadma_set_ring(struct fpgadma_dev *fdev, u32 count, u32 size)
  * @owner:     the file that streams from now on.
  * @copy_mode: it reads data (copy mode) rather than records.
  *
- * Return: 0, or the engine's error (the ring is then idle again).
+ * Return: 0, -EIO if the device never stopped, or the engine's error (the
+ * ring is then idle again).
  */
 int fpgadma_stream_start(struct fpgadma_dev *fdev, struct file *owner,
 			 bool copy_mode)
 {
+	u32 count = fdev->bufs->count;
 	int ret;
 
 	lockdep_assert_held(&fdev->lock);
+	ret = fpgadma_check_wedged(fdev);
+	if (ret)
+		return ret;
+	mutex_lock(&fdev->queue_lock);
 	spin_lock_irq(&fdev->ring_lock);
 	ret = fpgadma_ring_start(&fdev->ring);
 	fdev->gen++;
@@ -113,10 +313,10 @@ int fpgadma_stream_start(struct fpgadma_dev *fdev, struct file *owner,
 		fdev->copy_mode = copy_mode;
 	}
 	spin_unlock_irq(&fdev->ring_lock);
-	if (ret)
-		return ret;
-
-	ret = fdev->ops->start(fdev);
+	if (!ret)
+		ret = fdev->engine->ops.start(fdev, fpgadma_xfers(fdev, NULL, count),
+					      count);
+	mutex_unlock(&fdev->queue_lock);
 	if (ret) {
 		spin_lock_irq(&fdev->ring_lock);
 		fpgadma_ring_stop(&fdev->ring);
@@ -133,13 +333,16 @@ int fpgadma_stream_start(struct fpgadma_dev *fdev, struct file *owner,
  *
  * Nobody owns the stream afterwards. Wakes readers, whose stream
  * generation is then stale.
+ *
+ * Return: 0, or -EIO if the device did not stop: the stream is over for
+ * the user all the same, but the buffers are quarantined.
  */
-void fpgadma_stream_stop(struct fpgadma_dev *fdev)
+int fpgadma_stream_stop(struct fpgadma_dev *fdev)
 {
+	int ret;
+
 	lockdep_assert_held(&fdev->lock);
-	fdev->ops->stop(fdev);
-	/* A completion interrupt may still be finishing on another CPU. */
-	synchronize_irq(fdev->irq);
+	ret = fpgadma_engine_stop(fdev);
 
 	spin_lock_irq(&fdev->ring_lock);
 	fpgadma_ring_stop(&fdev->ring);
@@ -147,12 +350,54 @@ void fpgadma_stream_stop(struct fpgadma_dev *fdev)
 	fdev->owner = NULL;
 	spin_unlock_irq(&fdev->ring_lock);
 	wake_up_interruptible_all(&fdev->wq);
+	return ret ? -EIO : 0;
+}
+
+/**
+ * fpgadma_give_back() - the streaming file gives buffers back to the device
+ * @fdev:  the device.
+ * @filp:  the file.
+ * @gen:   the stream generation the buffers were taken in, or NULL if the
+ *         ring's ownership check is enough (record mode).
+ * @index: buffer indices.
+ * @n:     how many (at most the ring's count can be valid).
+ *
+ * All or nothing. The engine gets the buffers in the order they join the
+ * ring's queue, outside ring_lock, so interrupts stay enabled while it
+ * posts them.
+ *
+ * Return: 0; -EBUSY another file streams; -EINVAL not streaming in record
+ * mode, or an index out of range, not held or repeated; -EPIPE the stream
+ * of @gen is over.
+ */
+int fpgadma_give_back(struct fpgadma_dev *fdev, struct file *filp,
+		      const u32 *gen, const u32 *index, u32 n)
+{
+	int ret;
+
+	mutex_lock(&fdev->queue_lock);
+	spin_lock_irq(&fdev->ring_lock);
+	if (fdev->owner && fdev->owner != filp)
+		ret = -EBUSY;
+	else if (gen && *gen != fdev->gen)
+		ret = -EPIPE;
+	else if (!fdev->owner || fdev->copy_mode != !!gen)
+		ret = -EINVAL;
+	else
+		ret = fpgadma_ring_release(&fdev->ring, index, n);
+	spin_unlock_irq(&fdev->ring_lock);
+	if (!ret && n)
+		fdev->engine->ops.queue(fdev, fpgadma_xfers(fdev, index, n), n);
+	mutex_unlock(&fdev->queue_lock);
+	if (ret && READ_ONCE(fdev->dead))
+		return -ENODEV;
+	return ret == -EPIPE && !gen ? -EINVAL : ret;
 }
 
 static irqreturn_t fpgadma_irq(int irq, void *data)
 {
 	struct fpgadma_dev *fdev = data;
-	irqreturn_t ret = fdev->ops->irq(fdev);
+	irqreturn_t ret = fdev->engine->ops.irq(fdev);
 
 	if (ret == IRQ_HANDLED)
 		atomic64_inc(&fdev->irqs);
@@ -164,6 +409,7 @@ static void fpgadma_dev_release(struct device *dev)
 	struct fpgadma_dev *fdev = container_of(dev, struct fpgadma_dev, dev);
 
 	fpgadma_bufs_put(fdev->bufs);
+	kvfree(fdev->xfer);
 	kvfree(fdev->ring_mem);
 	if (!IS_ERR_OR_NULL(fdev->map_inode))
 		fpgadma_map_inode_put(fdev->map_inode);
@@ -171,19 +417,34 @@ static void fpgadma_dev_release(struct device *dev)
 	kfree(fdev);
 }
 
+/* The ring limits: the module's, narrowed by the engine's. */
+static void fpgadma_set_limits(struct fpgadma_dev *fdev)
+{
+	const struct fpgadma_engine_info *info = &fdev->info;
+
+	fdev->limits = (struct fpgadma_ring_limits) {
+		.page_size = PAGE_SIZE,
+		.max_count = max_buf_count,
+		.max_size = max_buf_size,
+		.max_total = (u64)max_ring_mb << 20,
+	};
+	fdev->limits.max_count = min(fdev->limits.max_count, info->max_count);
+	if (info->max_size)
+		fdev->limits.max_size = min(fdev->limits.max_size,
+					    info->max_size);
+}
+
 /**
  * fpgadma_create() - create /dev/fpgadmaN for a probed device
- * @parent: the bus device; DMA is done for it. Its DMA mask is set.
- * @ops:    the engine.
- * @regs:   the engine's registers, mapped for the lifetime of the binding.
- * @irq:    the interrupt.
+ * @hw:     what the bus glue found: device, registers, interrupt.
+ * @engine: the engine that drives it.
  *
  * Return: the device, or an ERR_PTR().
  */
-struct fpgadma_dev *fpgadma_create(struct device *parent,
-				   const struct fpgadma_engine_ops *ops,
-				   void __iomem *regs, int irq)
+struct fpgadma_dev *fpgadma_create(const struct fpgadma_hw *hw,
+				   const struct fpgadma_engine *engine)
 {
+	struct device *parent = hw->dev;
 	struct fpgadma_dev *fdev;
 	int minor, ret;
 
@@ -197,20 +458,16 @@ struct fpgadma_dev *fpgadma_create(struct device *parent,
 	}
 
 	fdev->parent = get_device(parent);
-	fdev->ops = ops;
-	fdev->regs = regs;
-	fdev->irq = irq;
+	fdev->engine = engine;
+	fdev->irq = hw->irq;
 	mutex_init(&fdev->lock);
 	mutex_init(&fdev->read_lock);
+	mutex_init(&fdev->queue_lock);
+	init_rwsem(&fdev->mem_lock);
 	spin_lock_init(&fdev->ring_lock);
 	init_waitqueue_head(&fdev->wq);
 	atomic64_set(&fdev->irqs, 0);
-	fdev->limits = (struct fpgadma_ring_limits) {
-		.page_size = PAGE_SIZE,
-		.max_count = max_buf_count,
-		.max_size = max_buf_size,
-		.max_total = (u64)max_ring_mb << 20,
-	};
+	atomic64_set(&fdev->dev_errors, 0);
 
 	/* From here on, put_device() frees fdev. */
 	device_initialize(&fdev->dev);
@@ -229,21 +486,23 @@ struct fpgadma_dev *fpgadma_create(struct device *parent,
 		goto err_put;
 	}
 
-	ret = ops->probe(fdev);
+	fdev->info.max_count = max_buf_count;
+	ret = engine->ops.probe(fdev, hw, &fdev->info);
 	if (ret)
 		goto err_put;
+	fpgadma_set_limits(fdev);
 
 	mutex_lock(&fdev->lock);
-	ret = fpgadma_set_ring(fdev, buf_count ?: fdev->def_count,
-			       buf_size ?: fdev->def_size);
+	ret = fpgadma_set_ring(fdev, buf_count ?: fdev->info.def_count,
+			       buf_size ?: fdev->info.def_size);
 	mutex_unlock(&fdev->lock);
 	if (ret) {
 		dev_err(parent, "cannot allocate the default ring: %d\n", ret);
 		goto err_engine;
 	}
 
-	ret = request_irq(irq, fpgadma_irq, IRQF_SHARED, dev_name(&fdev->dev),
-			  fdev);
+	ret = request_irq(fdev->irq, fpgadma_irq, IRQF_SHARED,
+			  dev_name(&fdev->dev), fdev);
 	if (ret)
 		goto err_engine;
 
@@ -254,19 +513,30 @@ struct fpgadma_dev *fpgadma_create(struct device *parent,
 		goto err_free_irq;
 
 	dev_info(parent, "%s: %s engine, %u x %u byte buffers, irq %d\n",
-		 dev_name(&fdev->dev), ops->name, fdev->bufs->count,
-		 fdev->bufs->size, irq);
+		 dev_name(&fdev->dev), engine->name, fdev->bufs->count,
+		 fdev->bufs->size, fdev->irq);
 	return fdev;
 
 err_free_irq:
-	free_irq(irq, fdev);
+	free_irq(fdev->irq, fdev);
 err_engine:
-	if (ops->remove)
-		ops->remove(fdev);
+	if (engine->ops.remove)
+		engine->ops.remove(fdev);
 err_put:
 	ida_free(&fpgadma_ida, minor);
 	put_device(&fdev->dev);
 	return ERR_PTR(ret);
+}
+
+/* Stop streaming for good: the device was removed or the system goes down. */
+static void fpgadma_kill(struct fpgadma_dev *fdev)
+{
+	lockdep_assert_held(&fdev->lock);
+	WRITE_ONCE(fdev->dead, true);
+	if (fdev->owner)
+		fpgadma_stream_stop(fdev);
+	else
+		fpgadma_check_wedged(fdev);
 }
 
 /**
@@ -276,31 +546,48 @@ err_put:
  * Stops streaming, zaps every user mapping of the buffers (a later touch
  * gets SIGBUS) and frees their DMA memory, wakes every reader and poller,
  * and removes the node. Open files keep fdev alive and get -ENODEV from
- * now on.
+ * now on. Never waits for user space: a copy-mode reader touches the DMA
+ * memory only under mem_lock and never across a page fault.
  */
 void fpgadma_destroy(struct fpgadma_dev *fdev)
 {
 	int minor = MINOR(fdev->dev.devt);
 
-	/* read_lock: no copy-mode reader is inside the buffers. */
-	mutex_lock(&fdev->read_lock);
 	mutex_lock(&fdev->lock);
-	WRITE_ONCE(fdev->dead, true);
-	if (fdev->owner)
-		fpgadma_stream_stop(fdev);
+	fpgadma_kill(fdev);
 	unmap_mapping_range(fdev->map_inode->i_mapping, 0, 0, 1);
-	fpgadma_bufs_free_dma(fdev->bufs);
+	down_write(&fdev->mem_lock);
+	if (!fdev->wedged)
+		fpgadma_bufs_free_dma(fdev->bufs);
+	else
+		dev_crit(fdev->parent,
+			 "%s: leaking %u x %u bytes of DMA memory the device may still write\n",
+			 dev_name(&fdev->dev), fdev->bufs->count, fdev->bufs->size);
+	up_write(&fdev->mem_lock);
 	mutex_unlock(&fdev->lock);
-	mutex_unlock(&fdev->read_lock);
 	wake_up_interruptible_poll(&fdev->wq, EPOLLERR | EPOLLHUP);
 
 	free_irq(fdev->irq, fdev);
-	if (fdev->ops->remove)
-		fdev->ops->remove(fdev);
-	fdev->engine = NULL;
+	if (fdev->engine->ops.remove)
+		fdev->engine->ops.remove(fdev);
 	cdev_device_del(&fdev->cdev, &fdev->dev);
 	ida_free(&fpgadma_ida, minor);
 	put_device(&fdev->dev);
+}
+
+/**
+ * fpgadma_shutdown() - the system goes down (reboot, kexec)
+ * @fdev: the device.
+ *
+ * Stops the device so that it writes no memory the next kernel may own;
+ * every file operation fails with -ENODEV from now on.
+ */
+void fpgadma_shutdown(struct fpgadma_dev *fdev)
+{
+	mutex_lock(&fdev->lock);
+	fpgadma_kill(fdev);
+	mutex_unlock(&fdev->lock);
+	wake_up_interruptible_poll(&fdev->wq, EPOLLERR | EPOLLHUP);
 }
 
 /* sysfs: read-only view of the ring and its counters */
@@ -310,50 +597,60 @@ static struct fpgadma_dev *to_fdev(struct device *dev)
 	return container_of(dev, struct fpgadma_dev, dev);
 }
 
-/* A consistent copy of the ring's counters. */
-static struct fpgadma_ring fpgadma_ring_snapshot(struct device *dev)
+/**
+ * struct fpgadma_counter_attr - a sysfs file showing one ring counter
+ * @attr:   the attribute.
+ * @offset: of the u64 counter in struct fpgadma_ring.
+ */
+struct fpgadma_counter_attr {
+	struct device_attribute attr;
+	size_t offset;
+};
+
+static ssize_t fpgadma_counter_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
 {
+	struct fpgadma_counter_attr *ca =
+		container_of(attr, struct fpgadma_counter_attr, attr);
 	struct fpgadma_dev *fdev = to_fdev(dev);
-	struct fpgadma_ring snap;
+	u64 val;
 
 	spin_lock_irq(&fdev->ring_lock);
-	snap = fdev->ring;
+	val = *(u64 *)((char *)&fdev->ring + ca->offset);
 	spin_unlock_irq(&fdev->ring_lock);
-	return snap;
+	return sysfs_emit(buf, "%llu\n", val);
 }
 
-static ssize_t completed_show(struct device *dev,
-			      struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%llu\n", fpgadma_ring_snapshot(dev).completed);
-}
-static DEVICE_ATTR_RO(completed);
+static struct fpgadma_counter_attr dev_attr_completed = {
+	__ATTR(completed, 0444, fpgadma_counter_show, NULL),
+	offsetof(struct fpgadma_ring, completed),
+};
 
-static ssize_t dequeued_show(struct device *dev,
-			     struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%llu\n", fpgadma_ring_snapshot(dev).dequeued);
-}
-static DEVICE_ATTR_RO(dequeued);
+static struct fpgadma_counter_attr dev_attr_dequeued = {
+	__ATTR(dequeued, 0444, fpgadma_counter_show, NULL),
+	offsetof(struct fpgadma_ring, dequeued),
+};
 
-static ssize_t released_show(struct device *dev,
-			     struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%llu\n", fpgadma_ring_snapshot(dev).released);
-}
-static DEVICE_ATTR_RO(released);
+static struct fpgadma_counter_attr dev_attr_released = {
+	__ATTR(released, 0444, fpgadma_counter_show, NULL),
+	offsetof(struct fpgadma_ring, released),
+};
 
-static ssize_t dropped_show(struct device *dev,
-			    struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%llu\n", fpgadma_ring_snapshot(dev).dropped);
-}
-static DEVICE_ATTR_RO(dropped);
+static struct fpgadma_counter_attr dev_attr_dropped = {
+	__ATTR(dropped, 0444, fpgadma_counter_show, NULL),
+	offsetof(struct fpgadma_ring, dropped),
+};
 
 static ssize_t streaming_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%d\n", fpgadma_ring_snapshot(dev).streaming);
+	struct fpgadma_dev *fdev = to_fdev(dev);
+	bool val;
+
+	spin_lock_irq(&fdev->ring_lock);
+	val = fdev->ring.streaming;
+	spin_unlock_irq(&fdev->ring_lock);
+	return sysfs_emit(buf, "%d\n", val);
 }
 static DEVICE_ATTR_RO(streaming);
 
@@ -386,7 +683,7 @@ static DEVICE_ATTR_RO(buf_size);
 static ssize_t engine_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
 {
-	return sysfs_emit(buf, "%s\n", to_fdev(dev)->ops->name);
+	return sysfs_emit(buf, "%s\n", to_fdev(dev)->engine->name);
 }
 static DEVICE_ATTR_RO(engine);
 
@@ -398,16 +695,25 @@ static ssize_t irqs_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(irqs);
 
+static ssize_t dev_errors_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  (long long)atomic64_read(&to_fdev(dev)->dev_errors));
+}
+static DEVICE_ATTR_RO(dev_errors);
+
 static struct attribute *fpgadma_attrs[] = {
 	&dev_attr_buf_count.attr,
 	&dev_attr_buf_size.attr,
 	&dev_attr_engine.attr,
 	&dev_attr_streaming.attr,
-	&dev_attr_completed.attr,
-	&dev_attr_dequeued.attr,
-	&dev_attr_released.attr,
-	&dev_attr_dropped.attr,
+	&dev_attr_completed.attr.attr,
+	&dev_attr_dequeued.attr.attr,
+	&dev_attr_released.attr.attr,
+	&dev_attr_dropped.attr.attr,
 	&dev_attr_irqs.attr,
+	&dev_attr_dev_errors.attr,
 	NULL,
 };
 
@@ -432,6 +738,10 @@ static int __init fpgadma_init(void)
 {
 	int ret;
 
+	BUILD_BUG_ON(FPGADMA_RING_FLAG_ERROR != FPGADMA_REC_ERROR);
+	ret = fpgadma_check_params();
+	if (ret)
+		return ret;
 	ret = alloc_chrdev_region(&fpgadma_devt, 0, FPGADMA_MAX_DEVICES,
 				  KBUILD_MODNAME);
 	if (ret)
@@ -448,13 +758,8 @@ static int __init fpgadma_init(void)
 	ret = fpgadma_platform_register();
 	if (ret)
 		goto err_pci;
-	ret = fpgadma_model_create(model_devices);
-	if (ret)
-		goto err_platform;
 	return 0;
 
-err_platform:
-	fpgadma_platform_unregister();
 err_pci:
 	fpgadma_pci_unregister();
 err_class:
@@ -466,7 +771,6 @@ err_region:
 
 static void __exit fpgadma_exit(void)
 {
-	fpgadma_model_destroy();
 	fpgadma_platform_unregister();
 	fpgadma_pci_unregister();
 	class_destroy(fpgadma_class);

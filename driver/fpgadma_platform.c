@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * fpgadma platform glue: stream engines that are not PCI devices: the
- * software model (registers in memory, passed as platform data), and a
- * device-tree node with compatible "fpgadma,stream-1.0", a register window,
- * an interrupt and optionally a memory-region for the buffers (dts/ and
- * docs/devicetree.md).
+ * fpgadma platform glue: engines on devices that are not PCI: a
+ * device-tree node (e.g. compatible "fpgadma,stream-1.0": a register
+ * window, an interrupt and optionally a memory-region for the buffers;
+ * dts/ and docs/devicetree.md), or a platform device without a register
+ * window whose parent provides the registers as a regmap (the software
+ * model in tests/model/, or the child of an MFD-style parent driver).
  */
 #include <linux/mod_devicetable.h>
 #include <linux/module.h>
 #include <linux/of.h>
 #include <linux/of_reserved_mem.h>
 #include <linux/platform_device.h>
+#include <linux/property.h>
+#include <linux/regmap.h>
 
 #include "compat.h"
 #include "fpgadma_core.h"
@@ -37,28 +40,45 @@ static int fpgadma_platform_rmem(struct device *dev)
 	return devm_add_action_or_reset(dev, fpgadma_rmem_release, dev);
 }
 
+/* The registers: the device's own window, or its parent's regmap. */
+static int fpgadma_platform_regs(struct platform_device *pdev,
+				 struct fpgadma_hw *hw)
+{
+	if (platform_get_resource(pdev, IORESOURCE_MEM, 0)) {
+		hw->regs = devm_platform_ioremap_resource(pdev, 0);
+		return PTR_ERR_OR_ZERO(hw->regs);
+	}
+	hw->regmap = pdev->dev.parent ?
+		     dev_get_regmap(pdev->dev.parent, NULL) : NULL;
+	if (!hw->regmap)
+		return dev_err_probe(&pdev->dev, -ENODEV,
+				     "no register window and no parent regmap\n");
+	return 0;
+}
+
 static int fpgadma_platform_probe(struct platform_device *pdev)
 {
-	struct fpgadma_platform_data *pdata = dev_get_platdata(&pdev->dev);
+	const struct platform_device_id *id = platform_get_device_id(pdev);
+	const struct fpgadma_engine *engine = device_get_match_data(&pdev->dev);
+	struct fpgadma_hw hw = { .dev = &pdev->dev };
 	struct fpgadma_dev *fdev;
-	void __iomem *regs;
-	int irq, ret;
+	int ret;
 
-	if (pdata) {
-		regs = pdata->regs;
-		irq = pdata->irq;
-	} else {
-		regs = devm_platform_ioremap_resource(pdev, 0);
-		if (IS_ERR(regs))
-			return PTR_ERR(regs);
-		irq = platform_get_irq(pdev, 0);
-		if (irq < 0)
-			return irq;
-		ret = fpgadma_platform_rmem(&pdev->dev);
-		if (ret)
-			return ret;
-	}
-	fdev = fpgadma_create(&pdev->dev, &fpgadma_stream_ops, regs, irq);
+	if (!engine && id)
+		engine = (const void *)id->driver_data;
+	if (!engine)
+		return -ENODEV;
+	ret = fpgadma_platform_regs(pdev, &hw);
+	if (ret)
+		return ret;
+	hw.irq = platform_get_irq(pdev, 0);
+	if (hw.irq < 0)
+		return hw.irq;
+	ret = fpgadma_platform_rmem(&pdev->dev);
+	if (ret)
+		return ret;
+
+	fdev = fpgadma_create(&hw, engine);
 	if (IS_ERR(fdev))
 		return PTR_ERR(fdev);
 	platform_set_drvdata(pdev, fdev);
@@ -70,17 +90,13 @@ static void fpgadma_platform_remove(struct platform_device *pdev)
 	fpgadma_destroy(platform_get_drvdata(pdev));
 }
 
-static const struct of_device_id fpgadma_of_ids[] = {
-	{ .compatible = "fpgadma,stream-1.0" },
-	{ }
-};
-MODULE_DEVICE_TABLE(of, fpgadma_of_ids);
+static void fpgadma_platform_shutdown(struct platform_device *pdev)
+{
+	struct fpgadma_dev *fdev = platform_get_drvdata(pdev);
 
-static const struct platform_device_id fpgadma_platform_ids[] = {
-	{ .name = "fpgadma-model" },
-	{ }
-};
-MODULE_DEVICE_TABLE(platform, fpgadma_platform_ids);
+	if (fdev)
+		fpgadma_shutdown(fdev);
+}
 
 static struct platform_driver fpgadma_platform_driver = {
 	.driver = {
@@ -90,6 +106,7 @@ static struct platform_driver fpgadma_platform_driver = {
 	.id_table = fpgadma_platform_ids,
 	.probe = fpgadma_platform_probe,
 	.FPGADMA_PLATFORM_REMOVE = fpgadma_platform_remove,
+	.shutdown = fpgadma_platform_shutdown,
 };
 
 int fpgadma_platform_register(void)

@@ -312,6 +312,7 @@ API int fpgadma_configure(struct fpgadma *dev, uint32_t buf_count,
 			  uint32_t buf_size)
 {
 	struct fpgadma_ring_config cfg = { 0 };
+	int r;
 
 	if (!dev)
 		return -EINVAL;
@@ -319,7 +320,6 @@ API int fpgadma_configure(struct fpgadma *dev, uint32_t buf_count,
 		return -EBUSY;
 	if (!buf_count || !buf_size) {
 		struct fpgadma_info info;
-		int r;
 
 		memset(&info, 0, sizeof(info));
 		r = xioctl(dev->fd, FPGADMA_IOC_INFO, &info);
@@ -333,7 +333,11 @@ API int fpgadma_configure(struct fpgadma *dev, uint32_t buf_count,
 	}
 	/* The driver refuses SET_RING while the ring is mapped. */
 	unmap_ring(dev);
-	return xioctl(dev->fd, FPGADMA_IOC_SET_RING, &cfg);
+	r = xioctl(dev->fd, FPGADMA_IOC_SET_RING, &cfg);
+	/* A driver of API version 1's first release knows only the old number. */
+	if (r == -ENOTTY)
+		r = xioctl(dev->fd, FPGADMA_IOC_SET_RING_V1, &cfg);
+	return r;
 }
 
 static int map_ring(struct fpgadma *dev)

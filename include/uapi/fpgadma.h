@@ -32,8 +32,18 @@
  * works that way. Drops are visible in FPGADMA_IOC_GET_STATS only.
  *
  * Only one file streams at a time (the owner); others get -EBUSY from START,
- * RELEASE and read(), and may still use INFO and GET_STATS. Closing the owner
- * stops the stream.
+ * RELEASE and read(), and may still use INFO and GET_STATS. The stream stops
+ * at STOP or when the owner file is released: its last descriptor closed and
+ * its mappings unmapped (a mapping keeps the file open, as in V4L2).
+ *
+ * mmap offset space
+ * -----------------
+ * [0, FPGADMA_MMAP_CTRL_BASE) maps the ring (only its first
+ * buf_count * buf_size bytes exist). Offsets from FPGADMA_MMAP_CTRL_BASE on
+ * are reserved for control areas, each announced by a capability bit and
+ * found through FPGADMA_IOC_INFO; mmap() there fails with EINVAL until then.
+ * FPGADMA_MMAP_CTRL_BASE is page aligned on every architecture and fits
+ * mmap2()'s 32-bit page offset on 32-bit systems.
  *
  * All ioctls return 0 or -1 with errno set. Errors common to all calls:
  *   ENODEV  the device was removed; the file only accepts close() (and
@@ -64,6 +74,9 @@
 #define FPGADMA_INFO_STREAMING	(1U << 0)	/* a consumer is streaming */
 
 #define FPGADMA_NAME_LEN	16
+
+/* The mmap offset space: the ring below, control areas from here on. */
+#define FPGADMA_MMAP_CTRL_BASE	(1ULL << 40)
 
 /**
  * struct fpgadma_info - device description (FPGADMA_IOC_INFO, read only)
@@ -108,7 +121,10 @@ struct fpgadma_info {
  * @reserved:  zero.
  *
  * Allowed only while nobody streams (EBUSY) and the ring is not mapped
- * (EBUSY). On failure (EINVAL, ENOMEM) the previous ring is kept intact.
+ * (EBUSY). On failure (EINVAL, ENOMEM, EIO) the previous ring is kept
+ * intact. The kernel only reads the structure; FPGADMA_IOC_SET_RING_V1, the
+ * number of API version 1's first release, still works and writes the
+ * structure back unchanged.
  */
 struct fpgadma_ring_config {
 	__u32 buf_count;
@@ -141,7 +157,10 @@ struct fpgadma_record {
 	__u32 lost_before;
 };
 
+/* Most indices in one FPGADMA_IOC_RELEASE or FPGADMA_IOC_EXCHANGE. */
 #define FPGADMA_RELEASE_MAX	4096
+/* Most records one FPGADMA_IOC_EXCHANGE returns. */
+#define FPGADMA_RECORD_MAX	4096
 
 /**
  * struct fpgadma_release - give buffers back to the device
@@ -227,7 +246,7 @@ struct fpgadma_coalesce {
  * @release_count: in: number of indices, 0..FPGADMA_RELEASE_MAX; out: 0
  *                 once they were given back, so that a retry after an
  *                 error (EINTR, ETIMEDOUT, ...) does not release twice.
- * @record_max:    1..FPGADMA_RELEASE_MAX.
+ * @record_max:    1..FPGADMA_RECORD_MAX.
  * @record_count:  out: records stored, at least 1 on success.
  * @flags:         zero.
  * @reserved:      zero.
@@ -252,7 +271,7 @@ struct fpgadma_exchange {
 #define FPGADMA_IOC_MAGIC	0xBF
 
 #define FPGADMA_IOC_INFO	_IOR(FPGADMA_IOC_MAGIC, 0x00, struct fpgadma_info)
-#define FPGADMA_IOC_SET_RING	_IOWR(FPGADMA_IOC_MAGIC, 0x01, struct fpgadma_ring_config)
+#define FPGADMA_IOC_SET_RING_V1	_IOWR(FPGADMA_IOC_MAGIC, 0x01, struct fpgadma_ring_config)
 #define FPGADMA_IOC_START	_IO(FPGADMA_IOC_MAGIC, 0x02)
 #define FPGADMA_IOC_STOP	_IO(FPGADMA_IOC_MAGIC, 0x03)
 #define FPGADMA_IOC_RELEASE	_IOW(FPGADMA_IOC_MAGIC, 0x04, struct fpgadma_release)
@@ -260,5 +279,6 @@ struct fpgadma_exchange {
 #define FPGADMA_IOC_SET_TIMEOUT	_IOW(FPGADMA_IOC_MAGIC, 0x06, struct fpgadma_timeout)
 #define FPGADMA_IOC_SET_COALESCE _IOW(FPGADMA_IOC_MAGIC, 0x07, struct fpgadma_coalesce)
 #define FPGADMA_IOC_EXCHANGE	_IOWR(FPGADMA_IOC_MAGIC, 0x08, struct fpgadma_exchange)
+#define FPGADMA_IOC_SET_RING	_IOW(FPGADMA_IOC_MAGIC, 0x01, struct fpgadma_ring_config)
 
 #endif /* _UAPI_FPGADMA_H */

@@ -111,9 +111,17 @@ FIELD(fse_cpl, lost, 4, 4);
 FIELD(fse_cpl, sequence, 8, 4);
 FIELD(fse_cpl, flags, 12, 4);
 
+/* Limits and the mmap offset space. */
+#define CONST(name, value)						\
+	_Static_assert((name) == (value), #name " != " #value)
+CONST(FPGADMA_RELEASE_MAX, 4096);
+CONST(FPGADMA_RECORD_MAX, 4096);
+CONST(FPGADMA_MMAP_CTRL_BASE, 1ULL << 40);
+
 /* _IOC(dir, 0xBF, nr, size): dir << 30 | size << 16 | 0xBF << 8 | nr. */
 IOCTL(FPGADMA_IOC_INFO, 0x8060BF00u);
-IOCTL(FPGADMA_IOC_SET_RING, 0xC010BF01u);
+IOCTL(FPGADMA_IOC_SET_RING, 0x4010BF01u);
+IOCTL(FPGADMA_IOC_SET_RING_V1, 0xC010BF01u);
 IOCTL(FPGADMA_IOC_START, 0x0000BF02u);
 IOCTL(FPGADMA_IOC_STOP, 0x0000BF03u);
 IOCTL(FPGADMA_IOC_RELEASE, 0x4010BF04u);

@@ -64,6 +64,7 @@ static void dev_complete(struct rig *r, u32 bytes, u32 lost, u32 flags)
 
 	r->cpl[slot].bytes = bytes;
 	r->cpl[slot].lost = lost;
+	r->cpl[slot].sequence = 0x5e000000 + r->dev_head;
 	r->cpl[slot].flags = flags | phase;
 	r->dev_head++;
 }
@@ -112,6 +113,7 @@ static void test_fields(void)
 	dev_complete(&r, 999999, 0, FSE_CPL_ERROR | 0x80);
 	CHECK("parse-short-lost", fse_queue_poll(&r.q, &ev) && ev.index == 1 &&
 	      ev.bytes == 1000 && ev.lost == 5 && ev.flags == FSE_CPL_SHORT);
+	CHECK("parse-sequence", ev.sequence == 0x5e000000);
 	CHECK("clamp-bytes-to-len-and-mask-flags",
 	      fse_queue_poll(&r.q, &ev) && ev.index == 2 && ev.bytes == 4096 &&
 	      ev.flags == FSE_CPL_ERROR);

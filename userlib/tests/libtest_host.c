@@ -254,7 +254,7 @@ int __wrap_ioctl(int fd, unsigned long req, ...)
 			break;
 		fk.exchange_ioctls++;
 		if (x->flags || x->reserved || !x->record_max ||
-		    x->record_max > FPGADMA_RELEASE_MAX) {
+		    x->record_max > FPGADMA_RECORD_MAX) {
 			errno = EINVAL;
 			return -1;
 		}
