@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#include <uapi/fpgadma_stream_regs.h>
+#include <hw/fpgadma_stream_regs.h>
 
 /**
  * struct fse_queue - host view of the two rings

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * fpgadma engine for the fpgadma stream engine interface (docs/
- * stream-engine.md, include/uapi/fpgadma_stream_regs.h): a descriptor ring the
+ * stream-engine.md, include/hw/fpgadma_stream_regs.h): a descriptor ring the
  * driver fills, a doorbell, and a completion ring the device writes back
  * into host memory, so that the interrupt handler reads no device register
  * on its normal path.

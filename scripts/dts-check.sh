@@ -6,8 +6,8 @@
 #  - every dts/*.dts (a board) compiles with the kernel's default dtc
 #    warnings, and so does every dts/*.dtso (an overlay, dtc -@);
 #  - the fpgadma node of each: compatible is the one the driver matches
-#    (driver/fpgadma_platform.c), reg covers the register block
-#    (FSE_REG_SPAN, include/uapi/fpgadma_stream_regs.h), one interrupt
+#    (driver/fpgadma_ids.c), reg covers the register block
+#    (FSE_REG_SPAN, include/hw/fpgadma_stream_regs.h), one interrupt
 #    that is a GIC SPI, level high; a memory-region is a shared-dma-pool.
 # Any warning or failed check is a finding: one line each on stdout.
 # Exit status: 0 clean, 1 findings, 2 could not run.
@@ -39,9 +39,9 @@ fi
 dtc_flags=(-q -Wno-interrupt_provider -Wno-unique_unit_address
 	-Wno-unit_address_vs_reg -Wno-avoid_unnecessary_addr_size
 	-Wno-alias_paths -Wno-graph_child_address -Wno-simple_bus_reg)
-compat=$(sed -n 's/.*\.compatible = "\([^"]*\)".*/\1/p' driver/fpgadma_platform.c)
+compat=$(sed -n 's/.*\.compatible = "\([^"]*\)".*/\1/p' driver/fpgadma_ids.c)
 span=$(sed -n 's/^#define FSE_REG_SPAN[[:space:]]*\(0x[0-9a-fA-F]*\).*/\1/p' \
-	include/uapi/fpgadma_stream_regs.h)
+	include/hw/fpgadma_stream_regs.h)
 [[ -n $compat && -n $span ]] || {
 	echo "cannot find the driver's compatible or FSE_REG_SPAN"; exit 2; }
 

@@ -42,11 +42,12 @@ for target in x86_64 i386 armhf arm64; do
 	armhf) cc=(arm-linux-gnueabihf-gcc) ;;
 	arm64) cc=(aarch64-linux-gnu-gcc) ;;
 	esac
-	# Each UAPI header alone, as a user program would include it.
-	for h in include/uapi/*.h; do
-		h=${h##*/}
-		log=$dir/header-${h%.h}-$target.log
-		if echo "#include <uapi/$h>" |
+	# Each UAPI (and hardware) header alone, as a program would include it.
+	for h in include/uapi/*.h include/hw/*.h; do
+		h=${h#include/}
+		base=${h//\//-}
+		log=$dir/header-${base%.h}-$target.log
+		if echo "#include <$h>" |
 			"${cc[@]}" -std=c99 "${warn[@]}" -fsyntax-only -x c - > "$log" 2>&1; then
 			pass "abi:header-c99-pedantic-$target:$h"
 		else

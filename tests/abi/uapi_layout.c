@@ -16,7 +16,7 @@
  */
 #include <stddef.h>
 #include <uapi/fpgadma.h>
-#include <uapi/fpgadma_stream_regs.h>
+#include <hw/fpgadma_stream_regs.h>
 
 #define SIZE(type, n)							\
 	_Static_assert(sizeof(struct type) == (n),			\

@@ -5,7 +5,8 @@
  * The contract between fpgadma and an FPGA (or any device) that streams
  * data into host memory. docs/stream-engine.md is the specification; this
  * header is its machine-readable part, shared by the driver, the software
- * model and anyone writing HDL or tests.
+ * model and anyone writing HDL or tests. It is a hardware contract, not a
+ * system call ABI: nothing here crosses the user/kernel boundary.
  *
  * All registers are 32 bits wide, little endian, at the given byte offset
  * from the start of the register block (a PCIe BAR or an AXI-Lite window).
