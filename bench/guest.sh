@@ -3,7 +3,8 @@
 # In-guest driver of `make bench` (busybox sh), run as /guest.sh by the
 # initramfs /init: load fpgadma with the software model, hand the second
 # edu device to uio_pci_generic for the UIO baseline, run dma_throughput,
-# and print its CSV and JSON between marker lines for the host to extract.
+# and print its JSON between marker lines for the host to extract (the
+# host renders the table, CSV and plot from it: scripts/bench-report.py).
 # Extra arguments for dma_throughput come from /bench.args.
 
 ARGS=$(cat /bench.args 2>/dev/null)
@@ -42,12 +43,9 @@ fi
 echo "### dma_throughput $uio $ARGS"
 cd /tmp || exit 1
 # shellcheck disable=SC2086
-timeout -s KILL 600 /dma_throughput --csv /tmp/bench.csv --json /tmp/bench.json $uio $ARGS
+timeout -s KILL 600 /dma_throughput --json /tmp/bench.json $uio $ARGS
 rc=$?
 grep -E 'fpgadma|uio' /proc/interrupts
-echo "BENCH-CSV-BEGIN"
-cat /tmp/bench.csv
-echo "BENCH-CSV-END"
 echo "BENCH-JSON-BEGIN"
 cat /tmp/bench.json
 echo "BENCH-JSON-END"

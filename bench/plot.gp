@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # gnuplot -e "dir='build/bench'" bench/plot.gp: throughput and consumer CPU
-# per GB against buffer size, zero copy vs copy, from scripts/bench.sh's
-# plot-fill{2,1}-{shallow,deep}.dat (KiB depth zcMB/s copyMB/s zcs/GB copys/GB).
+# per GB against buffer size, zero copy vs copy, from the
+# plot-fill{2,1}-{shallow,deep}.dat that scripts/bench-report.py renders from
+# the JSON (KiB depth zcMB/s copyMB/s zcs/GB copys/GB).
 set terminal pngcairo size 1400,900 font ",10"
 set output dir.'/dma_throughput.png'
 set multiplot layout 2,2 title "fpgadma dma\\_throughput (QEMU TCG; ratios matter, not absolute figures)"

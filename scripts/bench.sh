@@ -3,9 +3,10 @@
 # make bench: build fpgadma.ko (in a private copy of driver/) and
 # bench/dma_throughput, boot Debian's kernel in QEMU (TCG) with two edu
 # devices and the software model, run the benchmark (one edu device goes to
-# uio_pci_generic for the UIO baseline), and extract its table, CSV and JSON
-# from the console log into build/bench/; draw a PNG with gnuplot if it is
-# installed (scripts/deps.sh gnuplot-nox installs it).
+# uio_pci_generic for the UIO baseline), extract its JSON from the console
+# log into build/bench/, render the table, the CSV and the plot data from it
+# (scripts/bench-report.py), and draw a PNG with gnuplot if it is installed
+# (scripts/deps.sh gnuplot-nox installs it).
 #
 # Usage: scripts/bench.sh [dma_throughput args, e.g. --quick]
 #   env BENCH_OUT (default build/bench), BENCH_TIMEOUT (QEMU, default 540 s)
@@ -14,7 +15,7 @@ cd "$(dirname -- "$0")/.."
 
 out=${BENCH_OUT:-build/bench}
 tmo=${BENCH_TIMEOUT:-540}
-scripts/deps.sh
+scripts/deps.sh python3   # scripts/bench-report.py (standard library only)
 scripts/deps.sh gnuplot-nox || echo "bench: gnuplot-nox not installed: no PNG" >&2
 kver=$(scripts/kver.sh)
 kdir=/usr/src/linux-headers-$kver
@@ -60,44 +61,17 @@ scripts/vm-run.sh --kernel "/boot/vmlinuz-$kver" --initrd "$out/initramfs.cpio.g
 	--edu 2 --mem 1024 --smp 2 --timeout "$tmo" --append "tsc=reliable" \
 	--log "$out/vm.log" --label bench > "$out/result.txt" || rc=$?
 
-clean=$(tr -d '\r' < "$out/vm.log")
-sed -n '/^BENCH-CSV-BEGIN$/,/^BENCH-CSV-END$/{//!p}' <<< "$clean" > "$out/dma_throughput.csv"
-sed -n '/^BENCH-JSON-BEGIN$/,/^BENCH-JSON-END$/{//!p}' <<< "$clean" > "$out/dma_throughput.json"
-sed -n '/^GUEST-START$/,/^BENCH-CSV-BEGIN$/{//!p}' <<< "$clean" > "$out/table.txt"
-cat "$out/table.txt"
+# The guest prints one machine format, JSON; the table, the CSV and the
+# plot data are rendered from it here.
+tr -d '\r' < "$out/vm.log" |
+	sed -n '/^BENCH-JSON-BEGIN$/,/^BENCH-JSON-END$/{//!p}' > "$out/dma_throughput.json"
+report=0
+if [[ -s $out/dma_throughput.json ]]; then
+	python3 scripts/bench-report.py "$out/dma_throughput.json" "$out" || report=$?
+	[[ -f $out/table.txt ]] && cat "$out/table.txt"
+fi
 
-if [[ -s $out/dma_throughput.csv ]] && command -v gnuplot > /dev/null; then
-	csv=$out/dma_throughput.csv
-	# Plot data: buffer size, zero-copy and copy MB/s and s/GB, per fill and depth.
-	for fill in 2 1; do
-		for dsel in shallow deep; do
-			awk -F, -v fill="$fill" -v dsel="$dsel" '
-			$1 == "throughput" && $2 == "consume_checksum" && $7 == fill {
-				if ($8 == "throughput") mb[$4, $3, $5] = $9
-				if ($8 == "cpu_per_gb") cpu[$4, $3, $5] = $9
-				sizes[$4] = 1; depths[$4, $5] = 1
-			}
-			END {
-				n = 0
-				for (s in sizes) list[n++] = s + 0
-				for (i = 0; i < n; i++) for (j = i + 1; j < n; j++)
-					if (list[j] < list[i]) { t = list[i]; list[i] = list[j]; list[j] = t }
-				for (i = 0; i < n; i++) {
-					s = list[i]; pick = ""
-					for (k in depths) {
-						split(k, p, SUBSEP)
-						if (p[1] != s) continue
-						if (pick == "" || (dsel == "deep" ? p[2] + 0 > pick + 0 : p[2] + 0 < pick + 0))
-							pick = p[2]
-					}
-					if (pick == "" || !((s, "zerocopy", pick) in mb)) continue
-					printf "%d %s %s %s %s %s\n", s / 1024, pick, \
-						mb[s, "zerocopy", pick], mb[s, "copy", pick], \
-						cpu[s, "zerocopy", pick], cpu[s, "copy", pick]
-				}
-			}' "$csv" > "$out/plot-fill$fill-$dsel.dat"
-		done
-	done
+if ((report == 0)) && [[ -s $out/dma_throughput.csv ]] && command -v gnuplot > /dev/null; then
 	if gnuplot -e "dir='$out'" bench/plot.gp > "$out/gnuplot.log" 2>&1; then
 		echo "bench: plot $out/dma_throughput.png"
 	else
@@ -107,7 +81,8 @@ fi
 
 echo "bench: results in $out/ (table.txt, dma_throughput.csv, dma_throughput.json, vm.log)"
 cat "$out/result.txt"
-if ((rc != 0)) || ! grep -q '^PASS: bench.run' "$out/result.txt" || [[ ! -s $out/dma_throughput.csv ]]; then
+if ((rc != 0 || report != 0)) || ! grep -q '^PASS: bench.run' "$out/result.txt" ||
+	[[ ! -s $out/dma_throughput.json ]]; then
 	echo "bench: FAILED (see $out/vm.log)" >&2
 	exit 1
 fi
