@@ -181,13 +181,13 @@ static bool pat_locate(const struct pat_check *pc, const uint8_t *p,
 		       size_t rem, uint64_t *so, uint64_t *qo)
 {
 	uint64_t b = pc->bsize, q, s, w;
-	size_t seg, j, l;
+	size_t seg, l;
 
 	for (q = 0; q < b; q++) {
 		uint64_t k0 = (q + 7) / 8;
+		size_t j = (size_t)(k0 * 8 - q);
 
 		seg = rem < b - q ? rem : (size_t)(b - q);
-		j = (size_t)(k0 * 8 - q);
 		if (j + 8 > seg)
 			continue;
 		memcpy(&w, p + j, sizeof(w));
@@ -448,7 +448,7 @@ static bool t_copy_vs_unbind(void *arg)
 	struct lctx *c = arg;
 	struct race r = { .mu = PTHREAD_MUTEX_INITIALIZER, .fd = -1 };
 	struct reader rd[2];
-	int fds[UNBIND_CYCLES + 1], i, err;
+	int fds[UNBIND_CYCLES + 1], i;
 	uint64_t bytes = 0, enodev = 0, epipe = 0, unverified = 0;
 	bool ok = true;
 
@@ -463,6 +463,7 @@ static bool t_copy_vs_unbind(void *arg)
 	}
 	for (i = 0; ok && i < UNBIND_CYCLES; i++) {
 		unsigned long from = atomic_load(&r.reads);
+		int err;
 
 		ok = publish(c, &r, fds, i) &&
 		     wait_progress(&r, rd, 2, from, i + 1);
@@ -932,7 +933,7 @@ static bool t_rebind_works(void *arg)
 	struct lctx *c = arg;
 
 	return ensure_bound(c) && model_defaults(c) &&
-	       copy_read_check(c->path, 3 * CHUNK) &&
+	       copy_read_check(c->path, (size_t)3 * CHUNK) &&
 	       record_check(c->path, 20);
 }
 
