@@ -317,6 +317,8 @@ struct race {
 	int fd;			/* the file of the current binding, or -1 */
 	uint32_t bsize;
 	unsigned int epoch;	/* bumped with every new fd */
+	/* when the unbind of epoch i's device returned, or 0 */
+	uint64_t gone_ns[UNBIND_CYCLES + 2];
 	atomic_bool stop;
 	atomic_ulong reads;	/* successful reads, all readers */
 };
@@ -329,6 +331,7 @@ struct reader {
 	unsigned int cur_epoch;
 	struct pat_check pc;
 	uint64_t bytes, reads, enodev, epipe, unverified;
+	uint64_t late;		/* data returned after the unbind had returned */
 	bool failed;
 	char err[640];
 };
@@ -342,6 +345,7 @@ static void *reader_main(void *arg)
 	while (!atomic_load(&r->stop)) {
 		unsigned int ep;
 		uint32_t bsize;
+		uint64_t t;
 		ssize_t n;
 		int fd, e;
 
@@ -361,12 +365,18 @@ static void *reader_main(void *arg)
 		}
 		n = read(fd, buf, sizeof(buf));
 		e = errno;
+		t = now_ns();
 		if (n > 0) {
 			if (!pat_chunk(&rd->pc, buf, (size_t)n, rd->err,
 				       sizeof(rd->err))) {
 				rd->failed = true;
 				break;
 			}
+			pthread_mutex_lock(&r->mu);
+			if (ep < UNBIND_CYCLES + 2 && r->gone_ns[ep] &&
+			    t > r->gone_ns[ep])
+				rd->late++;
+			pthread_mutex_unlock(&r->mu);
 			rd->bytes += (uint64_t)n;
 			rd->reads++;
 			atomic_fetch_add(&r->reads, 1);
@@ -449,7 +459,7 @@ static bool t_copy_vs_unbind(void *arg)
 	struct race r = { .mu = PTHREAD_MUTEX_INITIALIZER, .fd = -1 };
 	struct reader rd[2];
 	int fds[UNBIND_CYCLES + 1], i;
-	uint64_t bytes = 0, enodev = 0, epipe = 0, unverified = 0;
+	uint64_t bytes = 0, enodev = 0, epipe = 0, unverified = 0, late = 0;
 	bool ok = true;
 
 	for (i = 0; i <= UNBIND_CYCLES; i++)
@@ -472,6 +482,9 @@ static bool t_copy_vs_unbind(void *arg)
 		/* Unbind at varying points of the readers' copies. */
 		sleep_ms((unsigned int)(now_ns() / 1000 % 20));
 		err = binding_unbind(&c->b);
+		pthread_mutex_lock(&r.mu);
+		r.gone_ns[r.epoch] = now_ns();
+		pthread_mutex_unlock(&r.mu);
 		if (err) {
 			ok = failf("cycle %d: unbind %s: %s", i + 1, c->b.name,
 				   strerror(err));
@@ -503,15 +516,17 @@ static bool t_copy_vs_unbind(void *arg)
 		enodev += rd[i].enodev;
 		epipe += rd[i].epipe;
 		unverified += rd[i].unverified;
+		late += rd[i].late;
 	}
 	for (i = 0; i <= UNBIND_CYCLES; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	if (ok)
-		printf("INFO: lifetime.copy-read-vs-unbind: %d cycles, %llu bytes checked (%llu in tiny pieces unchecked), %llu ENODEV, %llu EPIPE\n",
+		printf("INFO: lifetime.copy-read-vs-unbind: %d cycles, %llu bytes checked (%llu in tiny pieces unchecked), %llu ENODEV, %llu EPIPE, %llu reads returned data after the unbind had returned (copies racing with removal)\n",
 		       UNBIND_CYCLES, (unsigned long long)bytes,
 		       (unsigned long long)unverified,
-		       (unsigned long long)enodev, (unsigned long long)epipe);
+		       (unsigned long long)enodev, (unsigned long long)epipe,
+		       (unsigned long long)late);
 	return ok;
 }
 
