@@ -2,7 +2,9 @@
 /* Shared helpers for the fpgadma in-guest tests; see common.h. */
 #include "common.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -72,7 +74,7 @@ void watchdog_init(void)
  * budget by FPGADMA_TEST_TIMESCALE (an integer; the kernel passes unknown
  * "NAME=value" boot parameters to init's environment).
  */
-static int timescale(void)
+int test_timescale(void)
 {
 	const char *env = getenv("FPGADMA_TEST_TIMESCALE");
 	long v = env ? strtol(env, NULL, 10) : 1;
@@ -83,7 +85,7 @@ static int timescale(void)
 void watchdog_arm(int seconds, const char *name)
 {
 	struct itimerspec its = {
-		.it_value.tv_sec = (time_t)seconds * timescale(),
+		.it_value.tv_sec = (time_t)seconds * test_timescale(),
 	};
 
 	if (name)
@@ -446,6 +448,89 @@ bool wait_path(const char *path, bool present, unsigned int timeout_ms)
 				     timeout_ms);
 		sleep_ms(50);
 	}
+}
+
+/* ---- bus binding -------------------------------------------------------- */
+
+/*
+ * /sys/class/fpgadma/<dev>/device is the bus device (today a PCI function,
+ * or the model's platform device fpgadma-model.N; once the model is a
+ * module of its own, its fpgadma-stream.N), and its driver link the bus
+ * driver it is bound to.
+ */
+bool dev_binding(const char *dev, struct binding *b)
+{
+	char link[300], real[PATH_MAX];
+
+	snprintf(link, sizeof(link), "/sys/class/fpgadma/%s/device", dev);
+	if (!realpath(link, real))
+		return failf("realpath %s: %s", link, strerror(errno));
+	snprintf(b->name, sizeof(b->name), "%.127s", dev_name_of(real));
+	snprintf(link, sizeof(link), "/sys/class/fpgadma/%s/device/driver", dev);
+	if (!realpath(link, real))
+		return failf("realpath %s: %s", link, strerror(errno));
+	snprintf(b->drv, sizeof(b->drv), "%.255s", real);
+	return true;
+}
+
+static int binding_write(const struct binding *b, const char *file)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "%s/%s", b->drv, file);
+	return write_file_errno(path, b->name);
+}
+
+int binding_unbind(const struct binding *b)
+{
+	return binding_write(b, "unbind");
+}
+
+int binding_bind(const struct binding *b)
+{
+	return binding_write(b, "bind");
+}
+
+bool binding_node(const struct binding *b, char *path, size_t n)
+{
+	DIR *d = opendir("/sys/class/fpgadma");
+	struct dirent *e;
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d)) != NULL) {
+		char link[300], real[PATH_MAX], node[300];
+		struct stat st;
+
+		if (strncmp(e->d_name, "fpgadma", 7))
+			continue;
+		snprintf(link, sizeof(link), "/sys/class/fpgadma/%s/device",
+			 e->d_name);
+		if (!realpath(link, real) || strcmp(dev_name_of(real), b->name))
+			continue;
+		snprintf(node, sizeof(node), "/dev/%s", e->d_name);
+		if (stat(node, &st) == 0 && S_ISCHR(st.st_mode)) {
+			snprintf(path, n, "%s", node);
+			found = true;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+bool wait_binding_node(const struct binding *b, char *path, size_t n,
+		       unsigned int timeout_ms)
+{
+	uint64_t deadline = now_ns() + timeout_ms * 1000000ull;
+
+	while (!binding_node(b, path, n)) {
+		if (now_ns() > deadline)
+			return failf("no /dev/fpgadmaN for %s after %u ms",
+				     b->name, timeout_ms);
+		sleep_ms(20);
+	}
+	return true;
 }
 
 static bool stats_equal(const struct fpgadma_stats *a,

@@ -58,6 +58,8 @@ bool run_steps(const struct step *steps, size_t n, void *arg);
 	run_steps(steps, sizeof(steps) / sizeof((steps)[0]), arg)
 void watchdog_init(void);
 void watchdog_arm(int seconds, const char *name);
+/* FPGADMA_TEST_TIMESCALE (1 unless set): multiply generous bounds by it. */
+int test_timescale(void);
 
 /* ---- errno expectations ------------------------------------------------- */
 
@@ -123,6 +125,26 @@ bool wait_path(const char *path, bool present, unsigned int timeout_ms);
 /* Write val to the file at path; 0, or the errno of the open or write. */
 int write_file_errno(const char *path, const char *val);
 bool sysfs_matches_stats(const char *dev, int fd);
+
+/* ---- bus binding -------------------------------------------------------- */
+
+/*
+ * The bus device behind /dev/fpgadmaN and the driver bound to it, for
+ * unbind/rebind tests: the only place that knows where they are in sysfs.
+ */
+struct binding {
+	char drv[256];		/* the bus driver's directory (bind, unbind) */
+	char name[128];		/* the bus device's name in it */
+};
+
+bool dev_binding(const char *dev, struct binding *b);
+/* Unbind or bind; 0, or the errno of the write. */
+int binding_unbind(const struct binding *b);
+int binding_bind(const struct binding *b);
+/* The node of the fpgadma device now bound to b, if any (no failf). */
+bool binding_node(const struct binding *b, char *path, size_t n);
+bool wait_binding_node(const struct binding *b, char *path, size_t n,
+		       unsigned int timeout_ms);
 
 /* ---- checked record stream ---------------------------------------------- */
 

@@ -283,6 +283,8 @@ static const struct {
 	{ "hold-open", cmd_hold_open },
 	{ "enomem", cmd_enomem },
 	{ "model", cmd_model },
+	{ "lifetime", cmd_lifetime },
+	{ "ring-limits", cmd_ring_limits },
 };
 
 static void usage(void)

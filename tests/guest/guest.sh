@@ -141,12 +141,45 @@ else
 	fail enomem.load "insmod $KO max_ring_mb=2048 failed"
 fi
 
-# The stream engine through its software model.
+# The stream engine through its software model; then the device's
+# lifetime against its users (unbind/rebind of the model's platform device).
 if insmod $KO model_devices=1 && wait_nodes present 50; then
 	run_sub model
+	run_sub lifetime
 	rmmod $MOD
 else
 	fail model.load "insmod $KO model_devices=1 failed"
+fi
+
+# Module parameters: out of range is refused at load (EINVAL). When such a
+# load succeeds anyway, SET_RING at its limits shows what it leads to (a
+# kernel WARNING fails the VM run).
+mod_loaded && rmmod $MOD
+for p in max_buf_count=4294967295 max_buf_size=4294967295; do
+	name="params.refused.${p%%=*}"
+	if insmod $KO "$p" 2>/dev/null; then
+		fail "$name" "insmod $KO $p loaded; an out-of-range limit must fail with EINVAL"
+		if wait_nodes present 50; then
+			timeout -s KILL 300 $T ring-limits > /dev/null 2>&1
+		fi
+		rmmod $MOD
+	elif mod_loaded; then
+		fail "$name" "insmod failed but $MOD is listed"
+		rmmod $MOD
+	else
+		pass "$name"
+	fi
+done
+# Large but valid limits load, and SET_RING at them fails cleanly or works.
+name=params.large-valid-load
+if insmod $KO max_buf_count=65536 max_buf_size=1073741824 max_ring_mb=65536 &&
+	wait_nodes present 50; then
+	pass $name
+	run_sub ring-limits
+	rmmod $MOD
+else
+	fail $name "insmod $KO max_buf_count=65536 max_buf_size=1073741824 max_ring_mb=65536 failed"
+	mod_loaded && rmmod $MOD
 fi
 
 # Extra in-guest scripts staged by other check lanes; each loads and

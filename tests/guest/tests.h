@@ -13,5 +13,7 @@ int cmd_copy(const char *dev);
 int cmd_unbind_reader(const char *dev);
 int cmd_enomem(const char *dev);
 int cmd_model(const char *dev);
+int cmd_lifetime(const char *dev);
+int cmd_ring_limits(const char *dev);
 
 #endif /* FPGADMA_TESTS_H */
