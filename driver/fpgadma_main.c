@@ -584,8 +584,15 @@ void fpgadma_destroy(struct fpgadma_dev *fdev)
  */
 void fpgadma_shutdown(struct fpgadma_dev *fdev)
 {
+	bool streaming;
+
 	mutex_lock(&fdev->lock);
+	streaming = !!fdev->owner;
 	fpgadma_kill(fdev);
+	if (streaming)
+		dev_info(fdev->parent, "%s: stream stopped for shutdown%s\n",
+			 dev_name(&fdev->dev),
+			 fdev->wedged ? ", but the device does not stop" : "");
 	mutex_unlock(&fdev->lock);
 	wake_up_interruptible_poll(&fdev->wq, EPOLLERR | EPOLLHUP);
 }

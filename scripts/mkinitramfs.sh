@@ -3,7 +3,8 @@
 # Build a gzip'd newc cpio initramfs for the VM tests: busybox-static, a
 # generated /init, and the contents of STAGING_DIR (fpgadma.ko, test
 # binaries, guest.sh) at its root. /init runs "sh /guest.sh", prints dmesg
-# between GUEST-DMESG-BEGIN/END, then "GUEST-DONE rc=N", and powers off.
+# between GUEST-DMESG-BEGIN/END, then "GUEST-DONE rc=N", runs /shutdown.sh
+# if staged (a stream left running for the power-off), and powers off.
 # Usage: scripts/mkinitramfs.sh OUT.cpio.gz STAGING_DIR
 set -euo pipefail
 
@@ -52,6 +53,7 @@ echo GUEST-DMESG-BEGIN
 dmesg
 echo GUEST-DMESG-END
 echo "GUEST-DONE rc=$rc"
+[ -f /shutdown.sh ] && sh /shutdown.sh > /dev/console 2>&1 < /dev/null
 poweroff -f
 INIT
 chmod 755 "$tmp/init"

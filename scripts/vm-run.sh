@@ -94,6 +94,14 @@ fi
 [[ -z $done_line || $done_line == "GUEST-DONE rc=0" ]] ||
 	echo "vm-run.sh: $label: guest.sh ended with ${done_line#GUEST-DONE }" >&2
 
+# tests/guest/shutdown.sh left a stream running for the power-off.
+if grep -q '^SHUTDOWN-WITH-STREAM' <<< "$clean"; then
+	if grep -qE 'fpgadma[0-9]+: stream stopped for shutdown$' <<< "$clean"; then
+		echo "PASS: shutdown.stops-stream"
+	else
+		echo "FAIL: shutdown.stops-stream: no \"stream stopped for shutdown\" line after power-off"
+	fi
+fi
 if [[ -n $reason ]]; then
 	echo "FAIL: vm-clean-log:$label: $reason"
 	exit 1

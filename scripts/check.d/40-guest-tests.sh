@@ -5,7 +5,7 @@
 
 if make -s -C tests/guest O="$PWD/$STAGE" > "$OUT/guest-build.log" 2>&1; then
 	pass "build:guest-tests"
-	cp tests/guest/guest.sh "$STAGE/"
+	cp tests/guest/guest.sh tests/guest/shutdown.sh "$STAGE/"
 else
 	fail "build:guest-tests: see $OUT/guest-build.log"
 	tail -30 "$OUT/guest-build.log"
