@@ -19,6 +19,7 @@
 static char cur_name[128];
 static char reason[768];
 static int failures;
+static int results;	/* PASS/FAIL lines printed */
 static timer_t wd_timer;
 static bool wd_ready;
 
@@ -110,6 +111,7 @@ bool run_test(const char *name, int budget_s, test_fn fn, void *arg)
 
 void report_pass(const char *name)
 {
+	results++;
 	printf("PASS: %s\n", name);
 }
 
@@ -118,6 +120,7 @@ void report_fail(const char *name, const char *fmt, ...)
 	va_list ap;
 
 	failures++;
+	results++;
 	printf("FAIL: %s: ", name);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
@@ -150,6 +153,11 @@ bool run_steps(const struct step *steps, size_t n, void *arg)
 int test_failures(void)
 {
 	return failures;
+}
+
+void report_done(const char *prog)
+{
+	printf("DONE: %s %d\n", prog, results);
 }
 
 /* ---- errno expectations ------------------------------------------------- */
