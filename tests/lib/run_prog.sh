@@ -51,7 +51,8 @@ prog_verdict() {
 # ended, then print "FAIL: NAME: why" if the run failed as above. Returns
 # 0 if there was no FAIL line, else 1. The output goes to a file, not a
 # pipe: a child left behind by a killed program (busybox's timeout kills
-# only the program) must not keep the runner waiting.
+# only the program) must not keep the runner waiting. A first line names
+# the program, so a log cut short (a VM timeout) shows what was running.
 run_prog() {
 	local name="$1" tmo="$2" out rc why
 	shift 2
@@ -59,6 +60,7 @@ run_prog() {
 		echo "FAIL: $name: run_prog: mktemp failed"
 		return 1
 	}
+	echo "run_prog: $name: $*"
 	if [ "$tmo" -gt 0 ]; then
 		timeout -s KILL "$tmo" "$@" > "$out" 2>&1 < /dev/null
 	else
