@@ -3,7 +3,8 @@
 # Boot a kernel + initramfs (see mkinitramfs.sh) in QEMU/TCG with edu
 # devices, log the serial console, and report results on stdout: the
 # guest's "PASS: "/"FAIL: " lines plus one test "vm-clean-log:<label>" that
-# fails on kernel splats, a missing GUEST-DONE line, or a timeout.
+# fails on kernel splats, a missing GUEST-DONE line or one with a status
+# other than 0 (the guest script died), or a timeout.
 # Exits 0 if no FAIL line was printed, else 1. --verbose copies the
 # console to stderr.
 #
@@ -86,13 +87,14 @@ elif [[ -z $done_line ]]; then
 	fi
 elif ((rc != 0)); then
 	reason="QEMU exited with status $rc"
+elif [[ $done_line != "GUEST-DONE rc=0" ]]; then
+	# guest.sh always exits 0: it died part-way.
+	reason="guest.sh ended with ${done_line#GUEST-DONE }"
 fi
 if [[ -n $splats ]]; then
 	reason="${reason:+$reason; }error messages in log"
 	while IFS= read -r l; do echo "  log: $l"; done <<< "$splats"
 fi
-[[ -z $done_line || $done_line == "GUEST-DONE rc=0" ]] ||
-	echo "vm-run.sh: $label: guest.sh ended with ${done_line#GUEST-DONE }" >&2
 
 # tests/guest/shutdown.sh left a stream running for the power-off.
 if grep -q '^SHUTDOWN-WITH-STREAM' <<< "$clean"; then

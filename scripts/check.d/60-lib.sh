@@ -43,13 +43,10 @@ else
 	pass "lib:abi"
 fi
 
-# Host unit tests (ASan/UBSan; simulated device for the stream path).
-"$b/libtest_host" > "$OUT/lib-host.log" 2>&1
-rc=$?
-grep -E '^(PASS|FAIL): ' "$OUT/lib-host.log" >> "$RESULTS"
-grep '^FAIL' "$OUT/lib-host.log" || true
-if ((rc != 0)) && ! grep -q '^FAIL' "$OUT/lib-host.log"; then
-	fail "lib-host: exit status $rc (sanitizer report? see $OUT/lib-host.log)"
+# Host unit tests (ASan/UBSan; simulated device for the stream path),
+# through lib.sh's run_test: a crash or sanitizer report is a FAIL too.
+if ! run_test lib-host "$OUT/lib-host.log" "$b/libtest_host"; then
+	echo "lib-host: see $OUT/lib-host.log"
 	tail -20 "$OUT/lib-host.log"
 fi
 

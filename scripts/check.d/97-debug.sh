@@ -30,7 +30,7 @@
 # skips it for a quicker local run.
 if [[ ${FPGADMA_DEBUG_LANE:-1} == 0 ]]; then
 	echo "debug: lane skipped (FPGADMA_DEBUG_LANE=0)"
-	exit 0
+	exit 77
 fi
 
 ddir=$(realpath -m "$OUT/debug")

@@ -13,6 +13,13 @@ MOD=fpgadma
 pass() { echo "PASS: m32.$1"; }
 fail() { echo "FAIL: m32.$1: $2"; }
 mod_loaded() { grep -q "^$MOD " /proc/modules; }
+if [ -r /run_prog.sh ]; then
+	# shellcheck source=../lib/run_prog.sh
+	. /run_prog.sh
+else
+	fail run_prog "/run_prog.sh missing: no test program can be run"
+	exit 0
+fi
 
 if [ ! -x $T ]; then
 	fail binary "$T missing"
@@ -30,16 +37,8 @@ while [ $n -lt 50 ] && ! { [ -c /dev/fpgadma0 ] && [ -c /dev/fpgadma1 ]; }; do
 done
 
 for sub in probe stream badinput modes; do
-	timeout -s KILL 300 $T $sub > /tmp/m32.out 2>&1
-	rc=$?
-	sed -E 's/^(PASS|FAIL): /&m32./' /tmp/m32.out
-	if [ $rc -eq 137 ]; then
-		fail "$sub" "killed after 300 s"
-	elif [ $rc -gt 1 ]; then
-		fail "$sub" "exited with status $rc"
-	fi
+	run_prog "$sub" 300 $T $sub | sed -E 's/^(PASS|FAIL): /&m32./'
 done
-rm -f /tmp/m32.out
 
 ok=
 for i in 1 2 3 4 5 6 7 8 9 10; do

@@ -30,6 +30,13 @@ MB4=4194304
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1: $2"; }
 mod_loaded() { grep -q "^$MOD " /proc/modules; }
+if [ -r /run_prog.sh ]; then
+	# shellcheck source=../lib/run_prog.sh
+	. /run_prog.sh
+else
+	fail faultinj.run_prog "/run_prog.sh missing: no test program can be run"
+	exit 0
+fi
 
 # load PARAMS...: insmod and wait for the nodes of two edu devices (and of
 # the model when asked for).
@@ -76,8 +83,8 @@ fi
 
 # 1. Large CMA-backed buffers.
 if load max_buf_size=$MB16 max_ring_mb=64 model_devices=1; then
-	$FI big "$(node_of edu)" 4 $MB16 6
-	$FI big "$(node_of stream)" 16 $MB4 64
+	run_prog faultinj.big.edu 0 $FI big "$(node_of edu)" 4 $MB16 6
+	run_prog faultinj.big.stream 0 $FI big "$(node_of stream)" 16 $MB4 64
 else
 	fail faultinj.cma-load "insmod $KO max_buf_size=$MB16 model_devices=1 failed"
 fi
@@ -95,15 +102,15 @@ echo N > $DBG/fail_page_alloc/ignore-gfp-highmem
 echo 0 > $DBG/fail_page_alloc/min-order
 
 if load model_devices=1; then
-	$FI ops "$(node_of edu)"
-	$FI ops "$(node_of stream)"
+	run_prog faultinj.ops.edu 0 $FI ops "$(node_of edu)"
+	run_prog faultinj.ops.stream 0 $FI ops "$(node_of stream)"
 	if bdf=$(first_bdf); then
-		$FI bind "$bdf"
+		run_prog faultinj.bind.pci 0 $FI bind "$bdf"
 	else
 		fail faultinj.probe-bind.pci "no PCI device bound to $MOD"
 	fi
 	if [ -e /sys/bus/platform/devices/fpgadma-model.0 ]; then
-		$FI bind fpgadma-model.0
+		run_prog faultinj.bind.platform 0 $FI bind fpgadma-model.0
 	else
 		fail faultinj.probe-bind.platform "no fpgadma-model.0 device"
 	fi
@@ -140,7 +147,7 @@ mod_loaded && rmmod $MOD
 # so pci_alloc_irq_vectors() then oopses in irq_domain_alloc_irqs_locked();
 # and a failed class_create() leaks the class name (kmemleak).
 if [ -e /faultinj-insmod ]; then
-	$FI insmod $KO model_devices=1
+	run_prog faultinj.insmod 0 $FI insmod $KO model_devices=1
 	mod_loaded && rmmod $MOD
 fi
 exit 0

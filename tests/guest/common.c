@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,13 @@
 static char cur_name[128];
 static char reason[768];
 static int failures;
+/*
+ * PASS/FAIL lines printed, by this process and the children it forks
+ * (t_unbind.c's reader child reports its own steps): a shared counter
+ * once watchdog_init() has run, for report_done()'s count.
+ */
+static atomic_int results_own;
+static atomic_int *results = &results_own;
 static timer_t wd_timer;
 static bool wd_ready;
 
@@ -46,10 +54,26 @@ static void wd_write(const char *s)
 static void wd_handler(int sig)
 {
 	(void)sig;
+	atomic_fetch_add(results, 1);	/* lock-free: signal safe */
 	wd_write("FAIL: ");
 	wd_write(cur_name);
 	wd_write(": watchdog expired, subtest hung\n");
 	_exit(3);
+}
+
+/* The result counter, shared with the children forked from now on. */
+static void results_share(void)
+{
+	void *p;
+
+	if (results != &results_own)
+		return;	/* a child: already shared */
+	p = mmap(NULL, sizeof(*results), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p != MAP_FAILED) {
+		results = p;
+		atomic_init(results, atomic_load(&results_own));
+	}
 }
 
 /* Per-process (timers are not inherited by fork(): call again in a child). */
@@ -61,6 +85,7 @@ void watchdog_init(void)
 		.sigev_signo = SIGUSR2,
 	};
 
+	results_share();
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR2, &sa, NULL);
 	wd_ready = timer_create(CLOCK_MONOTONIC, &sev, &wd_timer) == 0;
@@ -112,6 +137,7 @@ bool run_test(const char *name, int budget_s, test_fn fn, void *arg)
 
 void report_pass(const char *name)
 {
+	atomic_fetch_add(results, 1);
 	printf("PASS: %s\n", name);
 }
 
@@ -120,6 +146,7 @@ void report_fail(const char *name, const char *fmt, ...)
 	va_list ap;
 
 	failures++;
+	atomic_fetch_add(results, 1);
 	printf("FAIL: %s: ", name);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
@@ -152,6 +179,11 @@ bool run_steps(const struct step *steps, size_t n, void *arg)
 int test_failures(void)
 {
 	return failures;
+}
+
+void report_done(const char *prog)
+{
+	printf("DONE: %s %d\n", prog, atomic_load(results));
 }
 
 /* ---- errno expectations ------------------------------------------------- */

@@ -39,6 +39,12 @@ void report_fail(const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void report_not_run(const char *name, const char *prereq);
 int test_failures(void);
+/*
+ * The last line of a run that reached its deliberate end, "DONE: PROG n"
+ * (n PASS/FAIL lines printed): the runner (tests/lib/run_prog.sh) fails a
+ * run that crashed, was killed or stopped early, i.e. has no such line.
+ */
+void report_done(const char *prog);
 
 /*
  * A group of dependent subtests run in order. When a critical step fails,

@@ -5,7 +5,8 @@
  * Usage: fpgadma_test SUBCOMMAND [DEVICE]     (DEVICE defaults to /dev/fpgadma0)
  *        fpgadma_test check-file FILE [PERIOD [MIN_BYTES]]
  *
- * Every subtest prints one line, "PASS: name" or "FAIL: name: reason".
+ * Every subtest prints one line, "PASS: name" or "FAIL: name: reason";
+ * a run that reaches its end then prints "DONE: fpgadma_test <n>".
  * The exit status is 0 when every subtest passed.
  */
 #include <fcntl.h>
@@ -303,6 +304,7 @@ int main(int argc, char **argv)
 {
 	const char *dev = argc > 2 ? argv[2] : DEFAULT_DEV;
 	size_t i;
+	int rc;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
 	if (argc < 2) {
@@ -310,11 +312,21 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	watchdog_init();
-	if (!strcmp(argv[1], "check-file"))
-		return argc > 2 ? cmd_check_file(argc, argv) : 2;
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(dev) ? 1 : 0;
+	if (!strcmp(argv[1], "check-file")) {
+		if (argc < 3)
+			return 2;
+		rc = cmd_check_file(argc, argv);
+		if (rc != 2)
+			report_done("fpgadma_test");
+		return rc;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(argv[1], commands[i].name)) {
+			rc = commands[i].fn(dev) ? 1 : 0;
+			report_done("fpgadma_test");
+			return rc;
+		}
+	}
 	usage();
 	return 2;
 }

@@ -31,16 +31,20 @@ wait_nodes() {
 	return 1
 }
 
+# run_prog NAME TIMEOUT CMD...: run a test program; FAIL: NAME if it
+# crashes, is killed, exits wrongly or ends without its DONE line.
+if [ -r /run_prog.sh ]; then
+	# shellcheck source=../lib/run_prog.sh
+	. /run_prog.sh
+else
+	fail run_prog "/run_prog.sh missing: no test program can be run"
+	exit 0
+fi
+
 # run_sub NAME: run one subcommand, bounded as a last resort (the binary
 # has its own per-subtest watchdog).
 run_sub() {
-	timeout -s KILL $((300 * ${FPGADMA_TEST_TIMESCALE:-1})) $T "$1"
-	rc=$?
-	if [ $rc -eq 137 ]; then
-		fail "$1" "killed after 300 s"
-	elif [ $rc -gt 1 ]; then
-		fail "$1" "exited with status $rc"
-	fi
+	run_prog "$1" $((300 * ${FPGADMA_TEST_TIMESCALE:-1})) $T "$1"
 }
 
 if ! insmod $KO; then
@@ -70,7 +74,7 @@ done
 # dd semantics: capture with busybox dd and check the byte stream.
 rm -f /tmp/cap.bin
 if timeout -s KILL 30 dd if=$N0 of=/tmp/cap.bin bs=64K count=2 2>/dev/null; then
-	$T check-file /tmp/cap.bin 4088 8176
+	run_prog copy.dd-file-pattern 60 $T check-file /tmp/cap.bin 4088 8176
 else
 	fail copy.dd-file-pattern "dd if=$N0 bs=64K count=2 failed or hung"
 fi
@@ -184,8 +188,12 @@ fi
 
 # Extra in-guest scripts staged by other check lanes; each loads and
 # unloads the module itself.
+# They always exit 0; any other status means one died part-way.
 for extra in /guest.d/*.sh; do
-	[ -f "$extra" ] && sh "$extra"
+	[ -f "$extra" ] || continue
+	sh "$extra"
+	rc=$?
+	[ $rc -eq 0 ] || fail "guest.d/${extra##*/}" "exited with status $rc"
 done
 
 # Leave the module unloaded.

@@ -13,10 +13,11 @@
 
 #include "fpgadma_fse_queue.h"
 
-static int failed;
+static int failed, checks;
 
 #define CHECK(name, cond)						\
 	do {								\
+		checks++;						\
 		if (cond) {						\
 			printf("PASS: fse:%s\n", name);			\
 		} else {						\
@@ -168,5 +169,7 @@ int main(void)
 	test_wrap(0, "wrap-many-passes");
 	test_wrap(0xfffffff0u, "wrap-counter-2^32");
 	test_wrap(0xfffffff3u, "wrap-counter-2^32-unaligned");
+	/* Only here: scripts/check.d/lib.sh run_test fails a run without it. */
+	printf("DONE: fse_queue_test %d\n", checks);
 	return failed ? 1 : 0;
 }

@@ -4,6 +4,13 @@
 # /fpgadma_libtest streams through the library on both edu devices.
 # Loads the module itself and leaves it unloaded; prints PASS/FAIL lines.
 fail() { echo "FAIL: $1: $2"; }
+if [ -r /run_prog.sh ]; then
+	# shellcheck source=../../../tests/lib/run_prog.sh
+	. /run_prog.sh
+else
+	fail lib.run "/run_prog.sh missing: no test program can be run"
+	exit 0
+fi
 
 if ! insmod /fpgadma.ko model_devices=1; then
 	fail lib.insmod "insmod /fpgadma.ko model_devices=1 failed"
@@ -15,12 +22,6 @@ while [ $n -lt 50 ] && ! { [ -c /dev/fpgadma0 ] && [ -c /dev/fpgadma1 ] &&
 	sleep 0.1
 	n=$((n + 1))
 done
-timeout -s KILL 240 /fpgadma_libtest
-rc=$?
-if [ $rc -eq 137 ]; then
-	fail lib.run "fpgadma_libtest killed after 240 s"
-elif [ $rc -gt 1 ]; then
-	fail lib.run "fpgadma_libtest exited with status $rc"
-fi
+run_prog lib.run 240 /fpgadma_libtest
 rmmod fpgadma || fail lib.rmmod "rmmod fpgadma failed"
 exit 0

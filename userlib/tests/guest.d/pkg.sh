@@ -5,6 +5,13 @@
 # streams; it is unloaded at the end. Prints PASS/FAIL lines.
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1: $2"; }
+if [ -r /run_prog.sh ]; then
+	# shellcheck source=../../../tests/lib/run_prog.sh
+	. /run_prog.sh
+else
+	fail pkg.run_prog "/run_prog.sh missing: no test program can be run"
+	exit 0
+fi
 
 # Built for one kernel (/fpgadma-dkms.kver); other kernels' runs skip it.
 want=$(cat /fpgadma-dkms.kver 2>/dev/null)
@@ -25,7 +32,8 @@ if [ ! -c /dev/fpgadma1 ]; then
 	fail pkg.dkms-module "nodes did not appear"
 elif [ -x /fpgadma-capture ] && [ -x /fpgadma_libtest ]; then
 	if /fpgadma-capture -n 5 -q -o /tmp/dkms.bin; then
-		/fpgadma_libtest verify-file /tmp/dkms.bin 5 pkg.dkms-module-stream
+		run_prog pkg.dkms-module-stream 60 \
+			/fpgadma_libtest verify-file /tmp/dkms.bin 5 pkg.dkms-module-stream
 	else
 		fail pkg.dkms-module-stream "fpgadma-capture exited $?"
 	fi

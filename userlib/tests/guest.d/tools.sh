@@ -7,9 +7,17 @@
 # Loads the module itself and leaves it unloaded; prints PASS/FAIL lines.
 INFO=/opt/fpgadma/bin/fpgadma-info
 CAP=/fpgadma-capture
-VERIFY="/fpgadma_libtest verify-file"
+# verify NAME FILE BUFFERS: the libtest's pattern check of FILE, as NAME.
+verify() { run_prog "$1" 60 /fpgadma_libtest verify-file "$2" "$3" "$1"; }
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1: $2"; }
+if [ -r /run_prog.sh ]; then
+	# shellcheck source=../../../tests/lib/run_prog.sh
+	. /run_prog.sh
+else
+	fail tools.run_prog "/run_prog.sh missing: no test program can be run"
+	exit 0
+fi
 # check NAME CMD...: PASS if CMD succeeds, else FAIL with its output.
 check() {
 	name=$1
@@ -70,14 +78,14 @@ if ! out=$($CAP -n 20 -o /tmp/cap.bin 2>&1); then
 	fail tools.capture-20 "exit $?: $out"
 else
 	echo "$out"
-	$VERIFY /tmp/cap.bin 20 tools.capture-20-verify
+	verify tools.capture-20-verify /tmp/cap.bin 20
 fi
 if ! $CAP -d 1 -b 10000 -q -o /tmp/cap2.bin; then
 	fail tools.capture-bytes "exit status $?"
 elif [ "$(wc -c < /tmp/cap2.bin)" != 10000 ]; then
 	fail tools.capture-bytes "$(wc -c < /tmp/cap2.bin) bytes, want 10000"
 else
-	$VERIFY /tmp/cap2.bin -1 tools.capture-bytes-verify
+	verify tools.capture-bytes-verify /tmp/cap2.bin -1
 fi
 n=$($CAP -d /dev/fpgadma1 -n 5 -q | wc -c)
 if [ "$n" = 20440 ]; then pass tools.capture-stdout; else fail tools.capture-stdout "$n bytes, want 20440"; fi
@@ -96,7 +104,7 @@ if [ $rc -ne 0 ]; then
 elif [ "$size" -lt 4088 ] || [ $((size % 4088)) -ne 0 ]; then
 	fail tools.capture-sigint "$size bytes is not a positive number of buffers"
 else
-	$VERIFY /tmp/int.bin $((size / 4088)) tools.capture-sigint-verify
+	verify tools.capture-sigint-verify /tmp/int.bin $((size / 4088))
 fi
 
 # A one-buffer ring cannot keep up: losses must show in the exit status.
