@@ -265,7 +265,7 @@ static const char *size_str(uint32_t bytes, char *buf, size_t len)
 
 struct fdev {
 	char node[32];		/* /dev/fpgadmaN */
-	char knobs[96];		/* model: its sysfs device directory */
+	char knobs[96];		/* model: its sysfs knob directory */
 	bool found;
 };
 
@@ -316,8 +316,9 @@ static void find_devices(void)
 			continue;
 		d->found = true;
 		snprintf(d->node, sizeof(d->node), "/dev/fpgadma%d", i);
+		/* The model's knobs: the parent of the platform device. */
 		snprintf(d->knobs, sizeof(d->knobs),
-			 "/sys/class/fpgadma/fpgadma%d/device", i);
+			 "/sys/class/fpgadma/fpgadma%d/device/..", i);
 	}
 }
 
@@ -1517,7 +1518,7 @@ int main(int argc, char **argv)
 	       model.found ? model.node : "(none)", edu.found ? edu.node : "(none)",
 	       uio ? uio : "(none)");
 	if (!model.found) {
-		warn("no stream-engine device: load fpgadma.ko with model_devices=1");
+		warn("no stream-engine device: insmod fpgadma_model.ko after fpgadma.ko");
 		return 1;
 	}
 	fd = open(model.node, O_RDWR);

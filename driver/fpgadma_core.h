@@ -210,10 +210,6 @@ struct fpgadma_platform_data {
 	int irq;
 };
 
-/* fpgadma_model.c */
-int fpgadma_model_create(unsigned int count);
-void fpgadma_model_destroy(void);
-
 /* Engines */
 extern const struct fpgadma_engine_ops fpgadma_edu_ops;
 extern const struct fpgadma_engine_ops fpgadma_stream_ops;

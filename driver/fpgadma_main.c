@@ -38,11 +38,6 @@ static unsigned int buf_size;
 module_param(buf_size, uint, 0444);
 MODULE_PARM_DESC(buf_size, "Default buffer size in bytes (0: engine default)");
 
-static unsigned int model_devices;
-module_param(model_devices, uint, 0444);
-MODULE_PARM_DESC(model_devices,
-		 "Software-model stream devices to create at load (default 0)");
-
 static struct class *fpgadma_class;
 static dev_t fpgadma_devt;
 static DEFINE_IDA(fpgadma_ida);
@@ -448,13 +443,8 @@ static int __init fpgadma_init(void)
 	ret = fpgadma_platform_register();
 	if (ret)
 		goto err_pci;
-	ret = fpgadma_model_create(model_devices);
-	if (ret)
-		goto err_platform;
 	return 0;
 
-err_platform:
-	fpgadma_platform_unregister();
 err_pci:
 	fpgadma_pci_unregister();
 err_class:
@@ -466,7 +456,6 @@ err_region:
 
 static void __exit fpgadma_exit(void)
 {
-	fpgadma_model_destroy();
 	fpgadma_platform_unregister();
 	fpgadma_pci_unregister();
 	class_destroy(fpgadma_class);

@@ -3,6 +3,7 @@
 #include "common.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -430,6 +431,29 @@ bool wait_sysfs_u64(const char *dev, const char *attr, uint64_t want,
 				     (unsigned long long)want);
 		sleep_ms(50);
 	}
+}
+
+/*
+ * The software model (fpgadma_model.ko) behind /dev/<dev>: fpgadma binds
+ * its child platform device fpgadma-stream.N, and the knobs are
+ * attributes of the parent, /sys/devices/fpgadma-model.N.
+ */
+bool model_knob_dir(const char *dev, char *out, size_t n)
+{
+	char link[128], dir[PATH_MAX];
+	const char *base;
+
+	snprintf(link, sizeof(link), "/sys/class/fpgadma/%s/device/..", dev);
+	if (!realpath(link, dir))
+		return failf("realpath %s: %s", link, strerror(errno));
+	base = strrchr(dir, '/');
+	base = base ? base + 1 : dir;
+	if (strncmp(base, "fpgadma-model.", 14))
+		return failf("%s is %s, not a model device (fpgadma-model.N)",
+			     link, dir);
+	if ((size_t)snprintf(out, n, "%s", dir) >= n)
+		return failf("model directory %s too long", dir);
+	return true;
 }
 
 bool wait_path(const char *path, bool present, unsigned int timeout_ms)

@@ -1,20 +1,40 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # In-guest fpgadma test driver (busybox sh), run as /guest.sh by the
-# initramfs /init. Expects /fpgadma.ko and /fpgadma_test at /.
+# initramfs /init. Expects /fpgadma.ko, the software model of the stream
+# engine /fpgadma_model.ko (tests/model/) and /fpgadma_test at /.
 # Prints "PASS: name" / "FAIL: name: reason" lines; always exits 0 and
-# leaves the module unloaded.
+# leaves both modules unloaded.
 
 KO=/fpgadma.ko
+MODEL_KO=/fpgadma_model.ko
 T=/fpgadma_test
 MOD=fpgadma
 N0=/dev/fpgadma0
 N1=/dev/fpgadma1
+# The model's node, after the two edu devices.
+N2=/dev/fpgadma2
 
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1: $2"; }
 
 mod_loaded() { grep -q "^$MOD " /proc/modules; }
+model_loaded() { grep -q "^fpgadma_model " /proc/modules; }
+
+# wait_path present|absent PATH TENTHS
+wait_path() {
+	local n=0
+	while [ "$n" -lt "$3" ]; do
+		if [ "$1" = present ]; then
+			[ -e "$2" ] && return 0
+		else
+			[ ! -e "$2" ] && return 0
+		fi
+		sleep 0.1
+		n=$((n + 1))
+	done
+	return 1
+}
 
 # wait_nodes present|absent TENTHS: both device nodes appear / disappear.
 wait_nodes() {
@@ -141,13 +161,16 @@ else
 	fail enomem.load "insmod $KO max_ring_mb=2048 failed"
 fi
 
-# The stream engine through its software model.
-if insmod $KO model_devices=1 && wait_nodes present 50; then
+# The stream engine through its software model, a module of its own.
+if insmod $KO && insmod $MODEL_KO && wait_nodes present 50 &&
+   wait_path present $N2 50; then
 	run_sub model
+	model_loaded && rmmod fpgadma_model
 	rmmod $MOD
 else
-	fail model.load "insmod $KO model_devices=1 failed"
+	fail model.load "insmod $KO; insmod $MODEL_KO failed, or no $N2"
 fi
+model_loaded && rmmod fpgadma_model
 
 # Extra in-guest scripts staged by other check lanes; each loads and
 # unloads the module itself.
@@ -155,10 +178,11 @@ for extra in /guest.d/*.sh; do
 	[ -f "$extra" ] && sh "$extra"
 done
 
-# Leave the module unloaded.
+# Leave the modules unloaded.
+model_loaded && rmmod fpgadma_model
 mod_loaded && rmmod $MOD
-if mod_loaded; then
-	fail module-unloaded-at-end "$MOD still loaded"
+if mod_loaded || model_loaded; then
+	fail module-unloaded-at-end "$MOD or fpgadma_model still loaded"
 else
 	pass module-unloaded-at-end
 fi

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * model: the stream engine through its software model (load the module
- * with model_devices=1). Integrity soak, exact drop accounting with a slow
- * consumer, each injected fault, and interrupt coalescing.
+ * model: the stream engine through its software model (insmod
+ * fpgadma_model.ko after fpgadma.ko). Integrity soak, exact drop
+ * accounting with a slow consumer, each injected fault, and interrupt
+ * coalescing.
  *
  * The model writes word k of production s as s ^ (k * MIX); word 0 is s,
  * which must equal the record's sequence number.
@@ -88,15 +89,21 @@ static bool find_model(struct mctx *c)
 		if (strncmp(engine, "stream", 6))
 			continue;
 		snprintf(c->path, sizeof(c->path), "/dev/%s", dev);
-		snprintf(c->knobs, sizeof(c->knobs),
-			 "/sys/class/fpgadma/%s/device", dev);
-		return true;
+		return model_knob_dir(dev, c->knobs, sizeof(c->knobs));
 	}
-	return failf("no stream-engine device; load with model_devices=1");
+	return failf("no stream-engine device; insmod fpgadma_model.ko");
 }
 
-static bool model_open(struct mctx *c, uint32_t count, uint32_t size,
-		       unsigned long rate)
+static void reset_counts(struct mctx *c)
+{
+	c->next_seq = 0;
+	c->lost_sum = 0;
+	c->records = 0;
+}
+
+/* Open the model's node, set up the ring and the knobs; no START. */
+static bool model_prepare(struct mctx *c, uint32_t count, uint32_t size,
+			  unsigned long rate)
 {
 	c->fd = -1;
 	c->ring = NULL;
@@ -112,10 +119,15 @@ static bool model_open(struct mctx *c, uint32_t count, uint32_t size,
 	c->ring = map_ring(c->fd, &c->info);
 	if (!c->ring)
 		return false;
-	c->next_seq = 0;
-	c->lost_sum = 0;
-	c->records = 0;
-	return EXPECT_OK(ioctl(c->fd, FPGADMA_IOC_START), "START");
+	reset_counts(c);
+	return true;
+}
+
+static bool model_open(struct mctx *c, uint32_t count, uint32_t size,
+		       unsigned long rate)
+{
+	return model_prepare(c, count, size, rate) &&
+	       EXPECT_OK(ioctl(c->fd, FPGADMA_IOC_START), "START");
 }
 
 static void model_close(struct mctx *c)
@@ -129,6 +141,7 @@ static void model_close(struct mctx *c)
 	/* Leave the model as the next test expects it. */
 	knob_write(c, "rate", 0);
 	knob_write(c, "fill", 2);
+	knob_write(c, "stuck", 0);
 }
 
 /* Check one record and its buffer; updates the expected sequence. */
