@@ -283,6 +283,8 @@ static const struct {
 	{ "hold-open", cmd_hold_open },
 	{ "enomem", cmd_enomem },
 	{ "model", cmd_model },
+	{ "model-restart", cmd_model_restart },
+	{ "model-nocoalesce", cmd_model_nocoalesce },
 };
 
 static void usage(void)

@@ -12,8 +12,9 @@ T=/fpgadma_test
 MOD=fpgadma
 N0=/dev/fpgadma0
 N1=/dev/fpgadma1
-# The model's node, after the two edu devices.
+# The model's node, after the two edu devices; its knobs.
 N2=/dev/fpgadma2
+KNOBS=/sys/devices/fpgadma-model.0
 
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1: $2"; }
@@ -165,6 +166,61 @@ fi
 if insmod $KO && insmod $MODEL_KO && wait_nodes present 50 &&
    wait_path present $N2 50; then
 	run_sub model
+
+	# Knobs read in a loop while the model is unloaded and loaded
+	# again: each unload unbinds fpgadma and deletes the model device
+	# under the reader (kernfs drains it); no oops, and it comes back.
+	name=model.sysfs-read-during-reload
+	: > /tmp/reading
+	(
+		n=0
+		while [ -e /tmp/reading ]; do
+			for f in "$KNOBS"/*; do
+				cat "$f" > /dev/null 2>&1 && n=$((n + 1))
+			done
+		done
+		echo $n > /tmp/reads
+	) &
+	reader=$!
+	err=
+	i=1
+	while [ $i -le 10 ] && [ -z "$err" ]; do
+		sleep 0.1
+		if ! rmmod fpgadma_model; then
+			err="cycle $i: rmmod fpgadma_model failed"
+		elif ! wait_path absent $N2 50 || [ -e $KNOBS ]; then
+			err="cycle $i: $N2 or $KNOBS still present after rmmod"
+		elif ! insmod $MODEL_KO; then
+			err="cycle $i: insmod $MODEL_KO failed"
+		elif ! wait_path present $N2 50; then
+			err="cycle $i: $N2 did not come back"
+		fi
+		i=$((i + 1))
+	done
+	rm -f /tmp/reading
+	wait $reader
+	reads=$(cat /tmp/reads 2>/dev/null)
+	if [ -n "$err" ]; then
+		fail $name "$err"
+	elif [ "${reads:-0}" -lt 10 ]; then
+		fail $name "only ${reads:-0} knob reads succeeded during the cycles"
+	else
+		pass $name
+	fi
+	rm -f /tmp/reads
+	if model_loaded && wait_path present $N2 50; then
+		run_sub model-restart
+	else
+		fail model.reload "the model did not come back after the cycles"
+	fi
+
+	# A device without interrupt moderation (CAPS = ADDR64 only).
+	model_loaded && rmmod fpgadma_model
+	if insmod $MODEL_KO caps=1 && wait_path present $N2 50; then
+		run_sub model-nocoalesce
+	else
+		fail model-nocoalesce.load "insmod $MODEL_KO caps=1 failed"
+	fi
 	model_loaded && rmmod fpgadma_model
 	rmmod $MOD
 else

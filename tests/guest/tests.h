@@ -13,5 +13,7 @@ int cmd_copy(const char *dev);
 int cmd_unbind_reader(const char *dev);
 int cmd_enomem(const char *dev);
 int cmd_model(const char *dev);
+int cmd_model_restart(const char *dev);
+int cmd_model_nocoalesce(const char *dev);
 
 #endif /* FPGADMA_TESTS_H */
