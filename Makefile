@@ -2,6 +2,8 @@
 # fpgadma: kernel module, tests and VM images.
 #
 #   make          build the module for the VM kernel (or KVER=...)
+#   make model    the test double fpgadma_model.ko (tests/model/: the stream
+#                 engine's software model; never installed or packaged)
 #   make check    install missing packages, build, run every test
 #   make lint     checkpatch, sparse, cppcheck, clang-tidy, shellcheck
 #   make demo     boot the emulated device and capture a stream
@@ -21,6 +23,9 @@ all: module lib tools
 
 module:
 	$(MAKE) -C driver KDIR=$(KDIR)
+
+model:
+	$(MAKE) -C tests/model KDIR=$(KDIR)
 
 check:
 	scripts/check.sh
@@ -72,7 +77,8 @@ deb:
 
 clean:
 	-$(MAKE) -C driver KDIR=$(KDIR) clean
+	-$(MAKE) -C tests/model KDIR=$(KDIR) clean
 	$(MAKE) -C tests/host clean
 	rm -rf build
 
-.PHONY: all module check demo lint lib tools install uninstall deb clean
+.PHONY: all module model check demo lint lib tools install uninstall deb clean

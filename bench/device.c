@@ -55,7 +55,7 @@ void find_devices(void)
 		d->found = true;
 		snprintf(d->node, sizeof(d->node), "/dev/fpgadma%d", i);
 		snprintf(d->knobs, sizeof(d->knobs),
-			 "/sys/class/fpgadma/fpgadma%d/device", i);
+			 "/sys/class/fpgadma/fpgadma%d/device/..", i);
 	}
 }
 

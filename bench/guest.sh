@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # In-guest driver of `make bench` (busybox sh), run as /guest.sh by the
-# initramfs /init: load fpgadma with the software model, hand the second
+# initramfs /init: load fpgadma and the software model, hand the second
 # edu device to uio_pci_generic for the UIO baseline, run dma_throughput,
 # and print its JSON between marker lines for the host to extract (the
 # host renders the table, CSV and plot from it: scripts/bench-report.py).
@@ -10,8 +10,9 @@
 ARGS=$(cat /bench.args 2>/dev/null)
 FDMA=/sys/bus/pci/drivers/fpgadma
 
-echo "### insmod fpgadma.ko model_devices=1"
-insmod /fpgadma.ko model_devices=1 || { echo "FAIL: bench.insmod"; exit 1; }
+echo "### insmod fpgadma.ko; insmod fpgadma_model.ko"
+insmod /fpgadma.ko || { echo "FAIL: bench.insmod"; exit 1; }
+insmod /fpgadma_model.ko || { echo "FAIL: bench.insmod-model"; exit 1; }
 n=0
 while [ ! -c /dev/fpgadma2 ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
 for d in /sys/class/fpgadma/fpgadma*; do
@@ -58,5 +59,6 @@ else
 	echo "PASS: bench.run"
 fi
 rmmod uio_pci_generic 2>/dev/null
+rmmod fpgadma_model
 rmmod fpgadma
 exit 0

@@ -79,7 +79,7 @@ int main(int argc, char **argv)
 	       model.found ? model.node : "(none)", edu.found ? edu.node : "(none)",
 	       opt.uio ? opt.uio : "(none)");
 	if (!model.found) {
-		warn("no stream-engine device: load the fpgadma software model (model_devices=1)");
+		warn("no stream-engine device: insmod fpgadma_model.ko after fpgadma.ko");
 		return 1;
 	}
 	if (!model_info(&info))

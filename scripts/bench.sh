@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# make bench: build fpgadma.ko (in a private copy of driver/) and
-# bench/dma_throughput, boot Debian's kernel in QEMU (TCG) with two edu
+# make bench: build fpgadma.ko and the software model fpgadma_model.ko (in a
+# private copy of driver/ and tests/model/) and bench/dma_throughput, boot Debian's kernel in QEMU (TCG) with two edu
 # devices and the software model, run the benchmark (one edu device goes to
 # uio_pci_generic for the UIO baseline), extract its JSON from the console
 # log into build/bench/, render the table, the CSV and the plot data from it
@@ -25,13 +25,17 @@ mkdir -p "$out/stage"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-echo "bench: building fpgadma.ko for $kver (private copy of driver/) and dma_throughput"
-mkdir -p "$tmp/driver" "$tmp/include"
+echo "bench: building fpgadma.ko and fpgadma_model.ko for $kver (private copies) and dma_throughput"
+mkdir -p "$tmp/driver" "$tmp/tests/model" "$tmp/include"
 cp driver/Makefile driver/Kbuild driver/*.c driver/*.h "$tmp/driver/"
+cp tests/model/Makefile tests/model/Kbuild tests/model/*.c "$tmp/tests/model/"
+rm -f "$tmp"/driver/*.mod.c "$tmp"/tests/model/*.mod.c
 cp -r include/. "$tmp/include/"
-make -s -C "$tmp/driver" KDIR="$kdir" > "$out/module.log" 2>&1 ||
-	{ cat "$out/module.log"; echo "bench: module build failed" >&2; exit 1; }
-cp "$tmp/driver/fpgadma.ko" "$out/stage/"
+for m in driver tests/model; do
+	make -s -C "$tmp/$m" KDIR="$kdir" >> "$out/module.log" 2>&1 ||
+		{ cat "$out/module.log"; echo "bench: $m build failed" >&2; exit 1; }
+done
+cp "$tmp/driver/fpgadma.ko" "$tmp/tests/model/fpgadma_model.ko" "$out/stage/"
 make -s -C bench O="$PWD/$out" > "$out/build.log" 2>&1 ||
 	{ cat "$out/build.log"; echo "bench: dma_throughput build failed" >&2; exit 1; }
 cp "$out/dma_throughput" "$out/stage/"

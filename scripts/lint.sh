@@ -6,10 +6,12 @@
 #
 # Tools:
 #   checkpatch  checkpatch.pl --strict (from Debian's linux-source-6.1, cached
-#               in build/tools/) on driver/*.[ch], include/uapi/*.h and include/hw/*.h
-#   sparse      make -C driver C=2 CHECK=sparse, in a copy of driver/ so the
-#               tree's own build is untouched; any warning fails
-#   cppcheck    userspace C: tests/, userlib/, bench/
+#               in build/tools/) on driver/*.[ch], tests/model/*.c (the
+#               software model, a kernel module too), include/uapi/*.h
+#               and include/hw/*.h
+#   sparse      make C=2 CHECK=sparse of driver/ and tests/model/, in a copy
+#               so the tree's own build is untouched; any warning fails
+#   cppcheck    userspace C: tests/ (but tests/model/), userlib/, bench/
 #   clang-tidy  the same files, checks in .clang-tidy
 #   ShellCheck  scripts/*.sh scripts/check.d/*.sh tests/*/*.sh .ci/run
 #   dts         dts/ built against the kernel's Zynq device trees, and the
@@ -59,9 +61,11 @@ fail() {
 findings() { grep -cE '(^|: )(warning|error|ERROR|WARNING|CHECK|style|performance|portability)[:]' "$1"; }
 
 # Userspace C: every .c under tests/, userlib/ and bench/, with the flags its
-# Makefile uses (tests/host compiles kernel code against a shim).
+# Makefile uses (tests/host compiles kernel code against a shim); not
+# tests/model/, a kernel module (checkpatch and sparse above).
 user_c_files() {
-	find tests userlib bench -name '*.c' -type f 2>/dev/null | LC_ALL=C sort
+	find tests userlib bench -path tests/model -prune -o -name '*.c' -type f -print \
+		2>/dev/null | LC_ALL=C sort
 }
 user_c_flags() {
 	case $1 in
@@ -104,7 +108,7 @@ lint_checkpatch() {
 	fi
 	local cp=(perl "$cache/scripts/checkpatch.pl" --no-tree --strict --terse
 		  --show-types --no-summary -f)
-	for f in driver/*.[ch] include/uapi/*.h; do
+	for f in driver/*.[ch] tests/model/*.c include/uapi/*.h; do
 		# Kbuild's generated file, not ours.
 		[[ $f == *.mod.c || $f == driver/compat.h ]] || files+=("$f")
 	done
@@ -136,12 +140,16 @@ lint_sparse() {
 		kdir=/usr/src/linux-headers-$(scripts/kver.sh) || {
 			echo "FAIL: lint:sparse: no kernel headers"; rc=1; return; }
 	fi
-	# Same layout as the tree: Kbuild adds -I$(src)/../include.
-	mkdir -p "$tree/driver" "$tree/include"
+	# Same layout as the tree: the Kbuilds add -I$(src)/../include and
+	# -I$(src)/../../include.
+	rm -rf "$tree"
+	mkdir -p "$tree/driver" "$tree/tests/model" "$tree/include"
 	cp driver/Kbuild driver/Makefile driver/*.[ch] "$tree/driver/"
-	rm -f "$tree"/driver/*.mod.c
+	cp tests/model/Kbuild tests/model/Makefile tests/model/*.c "$tree/tests/model/"
+	rm -f "$tree"/driver/*.mod.c "$tree"/tests/model/*.mod.c
 	cp -r include/. "$tree/include/"
-	if ! make -C "$tree/driver" KDIR="$kdir" C=2 CHECK=sparse > "$log.raw" 2>&1; then
+	if ! { make -C "$tree/driver" KDIR="$kdir" C=2 CHECK=sparse &&
+	       make -C "$tree/tests/model" KDIR="$kdir" C=2 CHECK=sparse; } > "$log.raw" 2>&1; then
 		sed "s|$tree/||g" "$log.raw" > "$log"
 		fail sparse "$log" "build failed"
 		return

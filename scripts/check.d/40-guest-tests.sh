@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # The in-guest suite: static test programs, guest.sh and its test-program
-# runner (tests/lib/run_prog.sh, as /run_prog.sh) into the stage.
+# runner (tests/lib/run_prog.sh, as /run_prog.sh) into the stage, and the
+# test double the suite drives the stream engine with: the software model
+# fpgadma_model.ko (tests/model/), W=1 against the VM kernel.
 . "$(dirname -- "$0")/lib.sh"
 
 if make -s -C tests/guest O="$PWD/$STAGE" > "$OUT/guest-build.log" 2>&1; then
@@ -10,4 +12,17 @@ if make -s -C tests/guest O="$PWD/$STAGE" > "$OUT/guest-build.log" 2>&1; then
 else
 	fail "build:guest-tests: see $OUT/guest-build.log"
 	tail -30 "$OUT/guest-build.log"
+fi
+
+if make -C tests/model KDIR="$KDIR" W=1 > "$OUT/model.log" 2>&1; then
+	if grep -q 'warning:' "$OUT/model.log"; then
+		fail "build:model-W1: warnings (see $OUT/model.log)"
+		grep 'warning:' "$OUT/model.log" | head -20
+	else
+		pass "build:model-W1"
+		cp tests/model/fpgadma_model.ko "$STAGE/"
+	fi
+else
+	fail "build:model: see $OUT/model.log"
+	tail -30 "$OUT/model.log"
 fi

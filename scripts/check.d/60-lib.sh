@@ -90,6 +90,8 @@ if make install DESTDIR="$tdest" PREFIX=/usr KVER="$KVER" USERLIB_O="$b" >> "$lo
 	missing=()
 	compgen -G "$tdest/lib/modules/$KVER/*/fpgadma.ko" > /dev/null ||
 		missing+=("lib/modules/$KVER/*/fpgadma.ko")
+	# The software model is a test double, never installed.
+	model=$(find "$tdest" -name 'fpgadma_model*')
 	for f in usr/lib/libfpgadma.so.0 usr/lib/libfpgadma.a \
 		 usr/lib/pkgconfig/fpgadma.pc usr/include/fpgadma.h \
 		 usr/include/fpgadma/uapi/fpgadma.h usr/bin/fpgadma-info \
@@ -100,6 +102,8 @@ if make install DESTDIR="$tdest" PREFIX=/usr KVER="$KVER" USERLIB_O="$b" >> "$lo
 	left=$(find "$tdest" \( -type f -o -type l \) -name '*fpgadma*')
 	if ((${#missing[@]})); then
 		fail "lib:make-install: missing under DESTDIR: ${missing[*]}"
+	elif [[ -n $model ]]; then
+		fail "lib:make-install: installed the software model: ${model//$'\n'/ }"
 	elif [[ -n $left ]]; then
 		fail "lib:make-install: uninstall left ${left//$'\n'/ }"
 	else

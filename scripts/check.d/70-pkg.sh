@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Packaging: make deb, install the four packages with dpkg, let DKMS build
 # the module for the VM kernel's installed headers, check that every file
-# is where it belongs (and that the tools, the library via pkg-config and
-# the udev rule work), stage the DKMS-built module for an in-VM load test
+# is where it belongs and the software model (a test double) nowhere, that
+# the tools, the library via pkg-config and the udev rule work, stage the DKMS-built module for an in-VM load test
 # (/guest.d/pkg.sh), then purge the packages and check nothing is left.
 . "$(dirname -- "$0")/lib.sh"
 
@@ -97,6 +97,14 @@ if ((${#missing[@]})); then
 	fail "pkg:files: missing ${missing[*]}"
 else
 	pass "pkg:files"
+fi
+# The software model (tests/model/, fpgadma_model.ko) is a test double:
+# no package ships it, not even as DKMS source.
+shipped=$(for p in "${pkgs[@]}"; do dpkg -L "$p"; done | grep -E 'fpgadma_model|/tests/' || true)
+if [[ -n $shipped ]]; then
+	fail "pkg:no-model: packaged: ${shipped//$'\n'/ }"
+else
+	pass "pkg:no-model"
 fi
 rule=$(grep -v '^#' /lib/udev/rules.d/60-fpgadma.rules 2>/dev/null)
 if [[ $rule == 'SUBSYSTEM=="fpgadma", GROUP="fpgadma", MODE="0660"' ]] &&

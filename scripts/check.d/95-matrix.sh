@@ -6,9 +6,10 @@
 #         Debian's default interval 0 leaves it off; kfence.sample_interval=1
 #         guards a slab allocation every 1 ms, the shortest interval;
 #   6.1-rt  linux-image-rt-amd64 (PREEMPT_RT).
-# Per kernel: install the packages if missing, build fpgadma.ko with W=1 in
-# $OUT/matrix/<kver>/ (a copy of driver/ and include/, so driver/ is not
-# touched), put it into a copy of $STAGE, boot it. Results are prefixed with
+# Per kernel: install the packages if missing, build fpgadma.ko and the
+# model fpgadma_model.ko with W=1 in $OUT/matrix/<kver>/ (a copy of driver/,
+# tests/model/ and include/, so the tree is not touched), put them into a
+# copy of $STAGE, boot it. Results are prefixed with
 # the kernel's label ("6.12:", "6.1-rt:"). On 6.12, tests/matrix/kfence.sh
 # runs last in the guest and shows KFENCE sampled the run and found nothing.
 # MATRIX="6.12 6.1-rt" (the default) selects kernels.
@@ -58,30 +59,35 @@ run_kernel() {
 		return
 	fi
 	dir=$mdir/$kver
-	mkdir -p "$dir/driver" "$dir/include"
+	rm -rf "$dir/driver" "$dir/tests" "$dir/include"
+	mkdir -p "$dir/driver" "$dir/tests/model" "$dir/include"
 	echo "matrix: $label is $kver"
 
-	# The module, W=1, in a copy laid out like the tree (Kbuild uses
-	# $(src)/../include).
+	# The modules, W=1, in a copy laid out like the tree (the Kbuilds
+	# find include/ by $(src)/../include and $(src)/../../include).
 	cp driver/Kbuild driver/Makefile driver/*.[ch] "$dir/driver/"
-	rm -f "$dir"/driver/*.mod.c
+	cp tests/model/Kbuild tests/model/Makefile tests/model/*.c "$dir/tests/model/"
+	rm -f "$dir"/driver/*.mod.c "$dir"/tests/model/*.mod.c
 	cp -r include/. "$dir/include/"
-	log=$dir/module.log
-	if ! make -C "$dir/driver" KDIR="/usr/src/linux-headers-$kver" W=1 > "$log" 2>&1; then
-		fail "$label:build:module: $(grep -m1 -iE 'error' "$log") (see $log)"
-		grep -E 'error|warning' "$log" | head -20
-		return
-	fi
-	if grep -q 'warning:' "$log"; then
-		fail "$label:build:module-W1: warnings (see $log)"
-		grep 'warning:' "$log" | head -20
-	else
-		pass "$label:build:module-W1"
-	fi
+	for m in module:driver model:tests/model; do
+		log=$dir/${m%%:*}.log
+		if ! make -C "$dir/${m#*:}" KDIR="/usr/src/linux-headers-$kver" W=1 > "$log" 2>&1; then
+			fail "$label:build:${m%%:*}: $(grep -m1 -iE 'error' "$log") (see $log)"
+			grep -E 'error|warning' "$log" | head -20
+			return
+		fi
+		if grep -q 'warning:' "$log"; then
+			fail "$label:build:${m%%:*}-W1: warnings (see $log)"
+			grep 'warning:' "$log" | head -20
+		else
+			pass "$label:build:${m%%:*}-W1"
+		fi
+	done
 
 	rm -rf "$dir/stage"
 	cp -a "$STAGE" "$dir/stage"
 	cp "$dir/driver/fpgadma.ko" "$dir/stage/fpgadma.ko"
+	cp "$dir/tests/model/fpgadma_model.ko" "$dir/stage/fpgadma_model.ko"
 	if [[ $append == *kfence.sample_interval* ]]; then
 		mkdir -p "$dir/stage/guest.d"
 		cp tests/matrix/kfence.sh "$dir/stage/guest.d/zz-kfence.sh"

@@ -7,9 +7,10 @@
 # probe, a kmemleak scan). Results are prefixed "debug:".
 #
 # scripts/debug-kernel.sh builds the kernel once and caches it (key: its
-# config fragment + linux-source version). The module is built with W=1
-# against that tree in $OUT/debug/ (a copy of driver/ and include/; driver/
-# is not touched), put into a copy of $STAGE with /faultinj and
+# config fragment + linux-source version). The module and the model
+# fpgadma_model.ko are built with W=1 against that tree in $OUT/debug/ (a
+# copy of driver/, tests/model/ and include/; the tree is not touched), put
+# into a copy of $STAGE with /faultinj and
 # /guest.d/zx-faultinj.sh (and the KFENCE check of the matrix lane), and
 # booted with cma=, kmemleak=on and kfence.sample_interval=1. vm-run.sh
 # fails the run on any BUG/WARNING/Oops/KASAN/KFENCE/DMA-API/lockdep/hung
@@ -19,7 +20,8 @@
 # the device has no driver any more by then; and it matches one struct
 # device_driver, the first it sees by that name, while fpgadma registers
 # two named "fpgadma" (PCI and platform), so the model's errors would go
-# unreported. fpgadma is the only DMA user in this guest anyway.
+# unreported. fpgadma is the only DMA user in this guest anyway (the model
+# writes host memory through the direct map, not the DMA API).
 # Env: DEBUG_DRIVER_DIR (default driver/, a directory laid out like the
 # tree's driver/ next to an include/) builds the module from another copy,
 # e.g. one with a deliberately planted bug; DEBUG_TIMEOUT (seconds);
@@ -54,23 +56,26 @@ pass "debug:build:kernel"
 # The module, W=1, in a copy laid out like the tree (Kbuild uses
 # $(src)/../include).
 src=${DEBUG_DRIVER_DIR:-driver}
-rm -rf "$ddir/driver" "$ddir/include"
-mkdir -p "$ddir/driver" "$ddir/include"
+rm -rf "$ddir/driver" "$ddir/tests" "$ddir/include"
+mkdir -p "$ddir/driver" "$ddir/tests/model" "$ddir/include"
 cp "$src"/Kbuild "$src"/Makefile "$src"/*.[ch] "$ddir/driver/"
-rm -f "$ddir"/driver/*.mod.c
+cp tests/model/Kbuild tests/model/Makefile tests/model/*.c "$ddir/tests/model/"
+rm -f "$ddir"/driver/*.mod.c "$ddir"/tests/model/*.mod.c
 cp -r "$src/../include/." "$ddir/include/"
-log=$ddir/module.log
-if ! make -C "$ddir/driver" KDIR="$kdir/linux" W=1 > "$log" 2>&1; then
-	fail "debug:build:module: $(grep -m1 -E 'error' "$log") (see $log)"
-	grep -E 'error|warning' "$log" | head -20
-	exit 0
-fi
-if grep -q 'warning:' "$log"; then
-	fail "debug:build:module-W1: warnings (see $log)"
-	grep 'warning:' "$log" | head -20
-else
-	pass "debug:build:module-W1"
-fi
+for m in module:driver model:tests/model; do
+	log=$ddir/${m%%:*}.log
+	if ! make -C "$ddir/${m#*:}" KDIR="$kdir/linux" W=1 > "$log" 2>&1; then
+		fail "debug:build:${m%%:*}: $(grep -m1 -E 'error' "$log") (see $log)"
+		grep -E 'error|warning' "$log" | head -20
+		exit 0
+	fi
+	if grep -q 'warning:' "$log"; then
+		fail "debug:build:${m%%:*}-W1: warnings (see $log)"
+		grep 'warning:' "$log" | head -20
+	else
+		pass "debug:build:${m%%:*}-W1"
+	fi
+done
 
 # The fault-injection program.
 if ! make -s -C tests/faultinj O="$ddir" > "$ddir/faultinj-build.log" 2>&1; then
@@ -83,6 +88,7 @@ pass "debug:build:faultinj"
 rm -rf "$ddir/stage"
 cp -a "$STAGE" "$ddir/stage"
 cp "$ddir/driver/fpgadma.ko" "$ddir/stage/fpgadma.ko"
+cp "$ddir/tests/model/fpgadma_model.ko" "$ddir/stage/fpgadma_model.ko"
 cp "$ddir/faultinj" "$ddir/stage/faultinj"
 mkdir -p "$ddir/stage/guest.d"
 cp tests/faultinj/faultinj.sh "$ddir/stage/guest.d/zx-faultinj.sh"

@@ -591,7 +591,8 @@ static bool write_file(const char *path, const char *val)
 
 /*
  * The device to probe: a PCI function ("0000:00:03.0") or a platform
- * device ("fpgadma-model.0"), and the sysfs directories of its bus.
+ * device ("fpgadma-stream.0", the software model's), and the sysfs
+ * directories of its bus.
  */
 struct probe_dev {
 	const char *id;

@@ -5,21 +5,23 @@
 # after its own tests and the other guest.d scripts:
 #  1. CMA: with max_buf_size=16 MiB, a ring of 4 x 16 MiB buffers (larger
 #     than any buddy block) on an edu device, mapped and streamed; and a
-#     ring of 16 x 4 MiB on the software model (its descriptors hold at
-#     most 4 MiB).
+#     ring of 16 x 4 MiB on the software model (/fpgadma_model.ko; its
+#     descriptors hold at most 4 MiB).
 #  2. Fault injection with fail-nth (failslab, fail_page_alloc, usercopy):
 #     open, SET_RING, mmap, START and read on an edu device and on the
 #     model; probe by bind, of an edu function (with INTx, see faultinj.c)
-#     and of the model's platform device (and, opt-in, by insmod
-#     model_devices=1, see 4. below). Every injected failure must be
-#     clean and the device must stream afterwards.
-#  3. kmemleak: two explicit scans with the module loaded, so its frames
-#     are symbolised; FAIL if a report involves fpgadma (or an unresolved
-#     module address: fpgadma is the only module), printing the report.
-# Loads and unloads the module itself; leaves it unloaded. Prints
+#     and of the model's child platform device fpgadma-stream.0 (and,
+#     opt-in, by insmod with the model loaded, see 4. below). Every
+#     injected failure must be clean and the device must stream afterwards.
+#  3. kmemleak: two explicit scans with the modules loaded, so their
+#     frames are symbolised; FAIL if a report involves fpgadma or
+#     fpgadma_model (or an unresolved module address: they are the only
+#     modules), printing the report.
+# Loads and unloads the modules itself; leaves them unloaded. Prints
 # "PASS: name" / "FAIL: name: reason" lines; always exits 0.
 
 KO=/fpgadma.ko
+MODEL_KO=/fpgadma_model.ko
 FI=/faultinj
 MOD=fpgadma
 DBG=/sys/kernel/debug
@@ -37,14 +39,28 @@ else
 	fail faultinj.run_prog "/run_prog.sh missing: no test program can be run"
 	exit 0
 fi
+model_loaded() { grep -q "^fpgadma_model " /proc/modules; }
 
-# load PARAMS...: insmod and wait for the nodes of two edu devices (and of
-# the model when asked for).
-load() {
+unload() {
+	model_loaded && rmmod fpgadma_model
 	mod_loaded && rmmod $MOD
-	insmod $KO "$@" || return 1
+}
+
+# load [model] PARAMS...: insmod fpgadma with PARAMS (and then the model
+# when asked for) and wait for the nodes of two edu devices (and the
+# model's).
+load() {
+	unload
 	want=2
-	case "$*" in *model_devices=1*) want=3 ;; esac
+	if [ "$1" = model ]; then
+		want=3
+		shift
+	fi
+	insmod $KO "$@" || return 1
+	if [ $want = 3 ] && ! insmod $MODEL_KO; then
+		rmmod $MOD
+		return 1
+	fi
 	n=0
 	while [ $n -lt 50 ]; do
 		have=0
@@ -82,11 +98,11 @@ if [ ! -w $DBG/failslab/ignore-gfp-wait ] || [ ! -w $DBG/fail_page_alloc/min-ord
 fi
 
 # 1. Large CMA-backed buffers.
-if load max_buf_size=$MB16 max_ring_mb=64 model_devices=1; then
+if load model max_buf_size=$MB16 max_ring_mb=64; then
 	run_prog faultinj.big.edu 0 $FI big "$(node_of edu)" 4 $MB16 6
 	run_prog faultinj.big.stream 0 $FI big "$(node_of stream)" 16 $MB4 64
 else
-	fail faultinj.cma-load "insmod $KO max_buf_size=$MB16 model_devices=1 failed"
+	fail faultinj.cma-load "insmod $KO max_buf_size=$MB16; insmod $MODEL_KO failed"
 fi
 
 # 2. Fault injection. Only fail-nth injects (probability stays 0). Also
@@ -101,7 +117,7 @@ done
 echo N > $DBG/fail_page_alloc/ignore-gfp-highmem
 echo 0 > $DBG/fail_page_alloc/min-order
 
-if load model_devices=1; then
+if load model; then
 	run_prog faultinj.ops.edu 0 $FI ops "$(node_of edu)"
 	run_prog faultinj.ops.stream 0 $FI ops "$(node_of stream)"
 	if bdf=$(first_bdf); then
@@ -109,18 +125,18 @@ if load model_devices=1; then
 	else
 		fail faultinj.probe-bind.pci "no PCI device bound to $MOD"
 	fi
-	if [ -e /sys/bus/platform/devices/fpgadma-model.0 ]; then
-		run_prog faultinj.bind.platform 0 $FI bind fpgadma-model.0
+	if [ -e /sys/bus/platform/devices/fpgadma-stream.0 ]; then
+		run_prog faultinj.bind.platform 0 $FI bind fpgadma-stream.0
 	else
-		fail faultinj.probe-bind.platform "no fpgadma-model.0 device"
+		fail faultinj.probe-bind.platform "no fpgadma-stream.0 device"
 	fi
 else
-	fail faultinj.load "insmod $KO model_devices=1 failed"
+	fail faultinj.load "insmod $KO; insmod $MODEL_KO failed"
 fi
 # 3. kmemleak, module loaded. Objects must be 5 s old to be reported.
 if [ ! -w $KMEMLEAK ]; then
 	fail faultinj.kmemleak "no $KMEMLEAK"
-elif ! mod_loaded && ! load model_devices=1; then
+elif ! model_loaded && ! load model; then
 	fail faultinj.kmemleak "cannot load the module for the scan"
 else
 	sleep 6
@@ -138,7 +154,7 @@ else
 	fi
 	rm -f /tmp/kmemleak.txt
 fi
-mod_loaded && rmmod $MOD
+unload
 
 # 4. Probe through module load: opt-in (/faultinj-insmod, staged by the lane
 # when DEBUG_FAULTINJ_INSMOD=1), last, because it reaches two bugs of the
@@ -146,8 +162,14 @@ mod_loaded && rmmod $MOD
 # radix_tree_insert() is ignored (kernel/irq/irqdesc.c irq_insert_desc()),
 # so pci_alloc_irq_vectors() then oopses in irq_domain_alloc_irqs_locked();
 # and a failed class_create() leaks the class name (kmemleak).
+# The model is loaded first, so every load of fpgadma also probes its
+# platform device.
 if [ -e /faultinj-insmod ]; then
-	run_prog faultinj.insmod 0 $FI insmod $KO model_devices=1
-	mod_loaded && rmmod $MOD
+	if insmod $MODEL_KO; then
+		run_prog faultinj.insmod 0 $FI insmod $KO ""
+	else
+		fail faultinj.probe-insmod "insmod $MODEL_KO failed"
+	fi
+	unload
 fi
 exit 0

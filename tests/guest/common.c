@@ -466,6 +466,29 @@ bool wait_sysfs_u64(const char *dev, const char *attr, uint64_t want,
 	}
 }
 
+/*
+ * The software model (fpgadma_model.ko) behind /dev/<dev>: fpgadma binds
+ * its child platform device fpgadma-stream.N, and the knobs are
+ * attributes of the parent, /sys/devices/fpgadma-model.N.
+ */
+bool model_knob_dir(const char *dev, char *out, size_t n)
+{
+	char link[128], dir[PATH_MAX];
+	const char *base;
+
+	snprintf(link, sizeof(link), "/sys/class/fpgadma/%s/device/..", dev);
+	if (!realpath(link, dir))
+		return failf("realpath %s: %s", link, strerror(errno));
+	base = strrchr(dir, '/');
+	base = base ? base + 1 : dir;
+	if (strncmp(base, "fpgadma-model.", 14))
+		return failf("%s is %s, not a model device (fpgadma-model.N)",
+			     link, dir);
+	if ((size_t)snprintf(out, n, "%s", dir) >= n)
+		return failf("model directory %s too long", dir);
+	return true;
+}
+
 bool wait_path(const char *path, bool present, unsigned int timeout_ms)
 {
 	uint64_t deadline = now_ns() + timeout_ms * 1000000ull;
@@ -485,10 +508,9 @@ bool wait_path(const char *path, bool present, unsigned int timeout_ms)
 /* ---- bus binding -------------------------------------------------------- */
 
 /*
- * /sys/class/fpgadma/<dev>/device is the bus device (today a PCI function,
- * or the model's platform device fpgadma-model.N; once the model is a
- * module of its own, its fpgadma-stream.N), and its driver link the bus
- * driver it is bound to.
+ * /sys/class/fpgadma/<dev>/device is the bus device (a PCI function, or
+ * the model's platform device fpgadma-stream.N), and its driver link the
+ * bus driver it is bound to.
  */
 bool dev_binding(const char *dev, struct binding *b)
 {

@@ -128,6 +128,8 @@ bool sysfs_u64(const char *dev, const char *attr, uint64_t *val);
 bool wait_sysfs_u64(const char *dev, const char *attr, uint64_t want,
 		    unsigned int timeout_ms);
 bool wait_path(const char *path, bool present, unsigned int timeout_ms);
+/* The knob directory of the software model behind /dev/<dev>. */
+bool model_knob_dir(const char *dev, char *out, size_t n);
 /* Write val to the file at path; 0, or the errno of the open or write. */
 int write_file_errno(const char *path, const char *val);
 bool sysfs_matches_stats(const char *dev, int fd);

@@ -286,6 +286,8 @@ static const struct {
 	{ "model", cmd_model },
 	{ "lifetime", cmd_lifetime },
 	{ "ring-limits", cmd_ring_limits },
+	{ "model-restart", cmd_model_restart },
+	{ "model-nocoalesce", cmd_model_nocoalesce },
 };
 
 static void usage(void)

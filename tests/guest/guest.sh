@@ -1,20 +1,41 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # In-guest fpgadma test driver (busybox sh), run as /guest.sh by the
-# initramfs /init. Expects /fpgadma.ko and /fpgadma_test at /.
+# initramfs /init. Expects /fpgadma.ko, the software model of the stream
+# engine /fpgadma_model.ko (tests/model/) and /fpgadma_test at /.
 # Prints "PASS: name" / "FAIL: name: reason" lines; always exits 0 and
-# leaves the module unloaded.
+# leaves both modules unloaded.
 
 KO=/fpgadma.ko
+MODEL_KO=/fpgadma_model.ko
 T=/fpgadma_test
 MOD=fpgadma
 N0=/dev/fpgadma0
 N1=/dev/fpgadma1
+# The model's node, after the two edu devices; its knobs.
+N2=/dev/fpgadma2
+KNOBS=/sys/devices/fpgadma-model.0
 
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1: $2"; }
 
 mod_loaded() { grep -q "^$MOD " /proc/modules; }
+model_loaded() { grep -q "^fpgadma_model " /proc/modules; }
+
+# wait_path present|absent PATH TENTHS
+wait_path() {
+	local n=0
+	while [ "$n" -lt "$3" ]; do
+		if [ "$1" = present ]; then
+			[ -e "$2" ] && return 0
+		else
+			[ ! -e "$2" ] && return 0
+		fi
+		sleep 0.1
+		n=$((n + 1))
+	done
+	return 1
+}
 
 # wait_nodes present|absent TENTHS: both device nodes appear / disappear.
 wait_nodes() {
@@ -145,15 +166,74 @@ else
 	fail enomem.load "insmod $KO max_ring_mb=2048 failed"
 fi
 
-# The stream engine through its software model; then the device's
-# lifetime against its users (unbind/rebind of the model's platform device).
-if insmod $KO model_devices=1 && wait_nodes present 50; then
+# The stream engine through its software model, a module of its own; then
+# the device's lifetime against its users (unbind/rebind of its platform
+# device).
+if insmod $KO && insmod $MODEL_KO && wait_nodes present 50 &&
+   wait_path present $N2 50; then
 	run_sub model
 	run_sub lifetime
+
+	# Knobs read in a loop while the model is unloaded and loaded
+	# again: each unload unbinds fpgadma and deletes the model device
+	# under the reader (kernfs drains it); no oops, and it comes back.
+	name=model.sysfs-read-during-reload
+	: > /tmp/reading
+	(
+		n=0
+		while [ -e /tmp/reading ]; do
+			for f in "$KNOBS"/*; do
+				cat "$f" > /dev/null 2>&1 && n=$((n + 1))
+			done
+		done
+		echo $n > /tmp/reads
+	) &
+	reader=$!
+	err=
+	i=1
+	while [ $i -le 10 ] && [ -z "$err" ]; do
+		sleep 0.1
+		if ! rmmod fpgadma_model; then
+			err="cycle $i: rmmod fpgadma_model failed"
+		elif ! wait_path absent $N2 50 || [ -e $KNOBS ]; then
+			err="cycle $i: $N2 or $KNOBS still present after rmmod"
+		elif ! insmod $MODEL_KO; then
+			err="cycle $i: insmod $MODEL_KO failed"
+		elif ! wait_path present $N2 50; then
+			err="cycle $i: $N2 did not come back"
+		fi
+		i=$((i + 1))
+	done
+	rm -f /tmp/reading
+	wait $reader
+	reads=$(cat /tmp/reads 2>/dev/null)
+	if [ -n "$err" ]; then
+		fail $name "$err"
+	elif [ "${reads:-0}" -lt 10 ]; then
+		fail $name "only ${reads:-0} knob reads succeeded during the cycles"
+	else
+		pass $name
+	fi
+	rm -f /tmp/reads
+	if model_loaded && wait_path present $N2 50; then
+		run_sub model-restart
+	else
+		fail model.reload "the model did not come back after the cycles"
+	fi
+
+	# A device without interrupt moderation (CAPS = ADDR64 only).
+	model_loaded && rmmod fpgadma_model
+	if insmod $MODEL_KO caps=1 && wait_path present $N2 50; then
+		run_sub model-nocoalesce
+	else
+		fail model-nocoalesce.load "insmod $MODEL_KO caps=1 failed"
+	fi
+	model_loaded && rmmod fpgadma_model
 	rmmod $MOD
 else
-	fail model.load "insmod $KO model_devices=1 failed"
+	fail model.load "insmod $KO; insmod $MODEL_KO failed, or no $N2"
 fi
+model_loaded && rmmod fpgadma_model
 
 # Module parameters: out of range is refused at load (EINVAL). When such a
 # load succeeds anyway, SET_RING at its limits shows what it leads to (a
@@ -196,10 +276,11 @@ for extra in /guest.d/*.sh; do
 	[ $rc -eq 0 ] || fail "guest.d/${extra##*/}" "exited with status $rc"
 done
 
-# Leave the module unloaded.
+# Leave the modules unloaded.
+model_loaded && rmmod fpgadma_model
 mod_loaded && rmmod $MOD
-if mod_loaded; then
-	fail module-unloaded-at-end "$MOD still loaded"
+if mod_loaded || model_loaded; then
+	fail module-unloaded-at-end "$MOD or fpgadma_model still loaded"
 else
 	pass module-unloaded-at-end
 fi

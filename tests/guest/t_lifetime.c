@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * lifetime: the device's lifetime against its users, on the software model
- * of the stream engine (load with model_devices=1):
+ * of the stream engine (insmod fpgadma_model.ko after fpgadma.ko):
  *
  *  - copy-mode readers on one file while the device is unbound and rebound
  *    40 times (the data they get is checked against the model's pattern);
@@ -75,7 +75,7 @@ static bool find_model(struct lctx *c)
 		snprintf(c->path, sizeof(c->path), "/dev/%s", dev);
 		return dev_binding(dev, &c->b);
 	}
-	return failf("no stream-engine device; load with model_devices=1");
+	return failf("no stream-engine device; insmod fpgadma_model.ko");
 }
 
 /* The node of the model now (after a rebind it may have another minor). */
@@ -104,14 +104,15 @@ static bool ensure_bound(struct lctx *c)
 	return refresh_path(c);
 }
 
-/* The model's knobs are attributes of its bus device. */
+/* The model's knobs are attributes of the model device, the parent. */
 static bool knob_write(struct lctx *c, const char *knob, unsigned long val)
 {
-	char path[192], text[32];
+	char dir[160], path[192], text[32];
 	int err;
 
-	snprintf(path, sizeof(path), "/sys/class/fpgadma/%s/device/%s",
-		 c->dev, knob);
+	if (!model_knob_dir(c->dev, dir, sizeof(dir)))
+		return false;
+	snprintf(path, sizeof(path), "%s/%s", dir, knob);
 	snprintf(text, sizeof(text), "%lu\n", val);
 	err = write_file_errno(path, text);
 	return err ? failf("write %lu to %s: %s", val, path, strerror(err))

@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * model: the stream engine through its software model (load the module
- * with model_devices=1). Integrity soak, exact drop accounting with a slow
- * consumer, each injected fault, and interrupt coalescing.
+ * model: the stream engine through its software model (insmod
+ * fpgadma_model.ko after fpgadma.ko). Integrity soak, exact drop
+ * accounting with a slow consumer, each injected fault, interrupt
+ * coalescing, an idle model that does not poll, STOP inside a long
+ * moderation window, and a device that ignores RESET (stuck).
+ * model-restart: one clean stream (after the model was reloaded).
+ * model-nocoalesce: a model loaded with caps=1 (no moderation).
  *
  * The model writes word k of production s as s ^ (k * MIX); word 0 is s,
  * which must equal the record's sequence number.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -88,15 +93,21 @@ static bool find_model(struct mctx *c)
 		if (strncmp(engine, "stream", 6))
 			continue;
 		snprintf(c->path, sizeof(c->path), "/dev/%s", dev);
-		snprintf(c->knobs, sizeof(c->knobs),
-			 "/sys/class/fpgadma/%s/device", dev);
-		return true;
+		return model_knob_dir(dev, c->knobs, sizeof(c->knobs));
 	}
-	return failf("no stream-engine device; load with model_devices=1");
+	return failf("no stream-engine device; insmod fpgadma_model.ko");
 }
 
-static bool model_open(struct mctx *c, uint32_t count, uint32_t size,
-		       unsigned long rate)
+static void reset_counts(struct mctx *c)
+{
+	c->next_seq = 0;
+	c->lost_sum = 0;
+	c->records = 0;
+}
+
+/* Open the model's node, set up the ring and the knobs; no START. */
+static bool model_prepare(struct mctx *c, uint32_t count, uint32_t size,
+			  unsigned long rate)
 {
 	c->fd = -1;
 	c->ring = NULL;
@@ -112,10 +123,15 @@ static bool model_open(struct mctx *c, uint32_t count, uint32_t size,
 	c->ring = map_ring(c->fd, &c->info);
 	if (!c->ring)
 		return false;
-	c->next_seq = 0;
-	c->lost_sum = 0;
-	c->records = 0;
-	return EXPECT_OK(ioctl(c->fd, FPGADMA_IOC_START), "START");
+	reset_counts(c);
+	return true;
+}
+
+static bool model_open(struct mctx *c, uint32_t count, uint32_t size,
+		       unsigned long rate)
+{
+	return model_prepare(c, count, size, rate) &&
+	       EXPECT_OK(ioctl(c->fd, FPGADMA_IOC_START), "START");
 }
 
 static void model_close(struct mctx *c)
@@ -129,6 +145,7 @@ static void model_close(struct mctx *c)
 	/* Leave the model as the next test expects it. */
 	knob_write(c, "rate", 0);
 	knob_write(c, "fill", 2);
+	knob_write(c, "stuck", 0);
 }
 
 /* Check one record and its buffer; updates the expected sequence. */
@@ -714,6 +731,185 @@ static bool t_knobs_bad(void *arg)
 	       true : failf("the read-only counter 'produced' accepted a write");
 }
 
+/* The pid of the model's kernel thread, "fpgadma-model/N". */
+static bool model_thread(struct mctx *c, pid_t *pid)
+{
+	const char *id = strrchr(c->knobs, '.');
+	char want[32], path[300], comm[32];
+	struct dirent *e;
+	DIR *d;
+
+	if (!id)
+		return failf("no device number in %s", c->knobs);
+	snprintf(want, sizeof(want), "fpgadma-model/%s\n", id + 1);
+	d = opendir("/proc");
+	if (!d)
+		return failf("opendir /proc: %s", strerror(errno));
+	while ((e = readdir(d))) {
+		FILE *f;
+		bool match;
+
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		match = fgets(comm, sizeof(comm), f) && !strcmp(comm, want);
+		fclose(f);
+		if (match) {
+			*pid = (pid_t)strtol(e->d_name, NULL, 10);
+			closedir(d);
+			return true;
+		}
+	}
+	closedir(d);
+	return failf("no kernel thread %.*s", (int)strlen(want) - 1, want);
+}
+
+/* Voluntary plus involuntary context switches of @pid so far. */
+static bool ctx_switches(pid_t pid, uint64_t *n)
+{
+	static const char * const keys[] = {
+		"voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:",
+	};
+	char path[64], line[128], *end;
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return failf("open %s: %s", path, strerror(errno));
+	*n = 0;
+	while (fgets(line, sizeof(line), f)) {
+		for (size_t k = 0; k < 2; k++) {
+			size_t len = strlen(keys[k]);
+
+			if (strncmp(line, keys[k], len))
+				continue;
+			errno = 0;
+			*n += strtoull(line + len, &end, 10);
+			if (!errno && end != line + len)
+				found++;
+		}
+	}
+	fclose(f);
+	return found == 2 ? true : failf("no context switch counts in %s", path);
+}
+
+/* The model thread may switch at most a few times in a second of @what. */
+static bool idle_switches(pid_t pid, const char *what)
+{
+	uint64_t a = 0, b = 0;
+
+	sleep_ms(200);
+	if (!ctx_switches(pid, &a))
+		return false;
+	sleep_ms(1000);
+	if (!ctx_switches(pid, &b))
+		return false;
+	printf("INFO: model.idle-no-poll: %s: %llu context switches in 1 s\n",
+	       what, (unsigned long long)(b - a));
+	return b - a <= 5 ? true :
+	       failf("%s: the model thread switched %llu times in 1 s",
+		     what, (unsigned long long)(b - a));
+}
+
+/*
+ * Idle is asleep: stopped, and flow controlled with every buffer held
+ * (no descriptor to fill), the model thread sleeps until a register write
+ * instead of polling.
+ */
+static bool t_idle(void *arg)
+{
+	struct mctx *c = arg;
+	struct fpgadma_record r[16];
+	long got, i, total;
+	pid_t pid = 0;
+	bool ok;
+
+	ok = find_model(c) && model_thread(c, &pid) &&
+	     idle_switches(pid, "stopped");
+	ok = ok && model_open(c, 16, 4096, 0);
+	for (total = 0; ok && total < 16; total += got) {
+		got = read_records(c, r + total, 16 - total);
+		ok = got > 0;
+		for (i = total; ok && i < total + got; i++)
+			ok = check_record(c, &r[i], true);
+	}
+	ok = ok && idle_switches(pid, "streaming, all 16 buffers held");
+	model_close(c);
+	return ok;
+}
+
+/*
+ * STOP inside a long moderation window (1000 buffers or 3 s): the model
+ * must see RUN clear at once, so STOP is quick and the next START (whose
+ * RESET must work) streams again.
+ */
+static bool t_stop_long_window(void *arg)
+{
+	struct mctx *c = arg;
+	bool ok;
+
+	ok = model_prepare(c, 64, 4096, 0) &&
+	     EXPECT_OK(set_coalesce(c->fd, 1000, 3000000, 0),
+		       "SET_COALESCE 1000 buffers, 3 s") &&
+	     set_timeout(c->fd, 8000) &&
+	     EXPECT_OK(ioctl(c->fd, FPGADMA_IOC_START), "START") &&
+	     pump(c, 64, true);
+	if (ok) {
+		uint64_t t0, dt;
+
+		/* The ring was refilled: a 3 s window is open now. */
+		sleep_ms(100);
+		t0 = now_ns();
+		ok = EXPECT_OK(ioctl(c->fd, FPGADMA_IOC_STOP),
+			       "STOP inside the window");
+		dt = now_ns() - t0;
+		if (ok && dt > 500000000ull)
+			ok = failf("STOP took %.0f ms: RUN clear not seen at once",
+				   dt / 1e6);
+	}
+	if (ok) {
+		reset_counts(c);
+		ok = EXPECT_OK(ioctl(c->fd, FPGADMA_IOC_START),
+			       "START after the STOP") && pump(c, 64, true);
+	}
+	if (c->fd >= 0)
+		set_coalesce(c->fd, 1, 0, 0);
+	model_close(c);
+	return ok;
+}
+
+/*
+ * A device that ignores RESET (stuck=1 while idle, so it writes no
+ * memory): START fails, since RESET never completes; once it is unstuck,
+ * the pending RESET takes effect and START streams.
+ */
+static bool t_stuck_reset(void *arg)
+{
+	static const int allowed[] = { ETIMEDOUT, EIO };
+	struct mctx *c = arg;
+	bool ok;
+
+	ok = model_prepare(c, 16, 4096, 0) && knob_write(c, "stuck", 1);
+	if (ok) {
+		long ret = ioctl(c->fd, FPGADMA_IOC_START);
+		int err = errno;
+
+		ok = expect_errno_in(ret, err, allowed, 2,
+				     "START, the device ignores RESET");
+	}
+	ok = ok && knob_write(c, "stuck", 0) &&
+	     EXPECT_OK(ioctl(c->fd, FPGADMA_IOC_START),
+		       "START once the device resets") &&
+	     pump(c, 50, true);
+	model_close(c);
+	return ok;
+}
+
 static bool t_restart(void *arg)
 {
 	struct mctx *c = arg;
@@ -743,7 +939,87 @@ int cmd_model(const char *dev)
 		{ "model.exchange", 120, t_exchange, false, false },
 		{ "model.exchange-bad-input", 30, t_exchange_bad, false, false },
 		{ "model.knobs-bad-input", 30, t_knobs_bad, false, false },
+		{ "model.idle-no-poll", 30, t_idle, false, false },
+		{ "model.stop-in-long-window", 30, t_stop_long_window, false, false },
+		{ "model.stuck-ignores-reset", 30, t_stuck_reset, false, false },
 		{ "model.restart-after-faults", 60, t_restart, false, false },
+	};
+
+	(void)dev;
+	RUN_STEPS(steps, &c);
+	return test_failures();
+}
+
+int cmd_model_restart(const char *dev)
+{
+	static struct mctx c;
+
+	(void)dev;
+	run_test("model.stream-after-reload", 60, t_restart, &c);
+	return test_failures();
+}
+
+/* caps=1: no FPGADMA_CAP_COALESCE, SET_COALESCE refused, streams. */
+static bool t_nocoal_info(void *arg)
+{
+	struct mctx *c = arg;
+	struct fpgadma_info info;
+	int fd;
+	bool ok;
+
+	if (!find_model(c))
+		return false;
+	fd = dev_open(c->path, O_RDWR);
+	if (fd < 0)
+		return false;
+	ok = get_info(fd, &info);
+	if (ok && (info.caps & FPGADMA_CAP_COALESCE))
+		ok = failf("INFO has FPGADMA_CAP_COALESCE (caps %#x) on a device without moderation",
+			   info.caps);
+	close(fd);
+	return ok;
+}
+
+static bool t_nocoal_set(void *arg)
+{
+	struct mctx *c = arg;
+	bool ok;
+	int fd;
+
+	if (!find_model(c))
+		return false;
+	fd = dev_open(c->path, O_RDWR);
+	if (fd < 0)
+		return false;
+	ok = EXPECT_ERRNO(set_coalesce(fd, 16, 0, 0), EOPNOTSUPP,
+			  "SET_COALESCE count 16, no moderation") &&
+	     EXPECT_ERRNO(set_coalesce(fd, 1, 1000, 0), EOPNOTSUPP,
+			  "SET_COALESCE 1 ms, no moderation") &&
+	     EXPECT_ERRNO(set_coalesce(fd, 1, 0, 0), EOPNOTSUPP,
+			  "SET_COALESCE 1, 0, no moderation");
+	close(fd);
+	return ok;
+}
+
+static bool t_nocoal_stream(void *arg)
+{
+	struct mctx *c = arg;
+	bool ok;
+
+	ok = model_open(c, 64, 4096, 0) && pump(c, 2000, true);
+	if (ok && c->lost_sum)
+		ok = failf("lost %llu", (unsigned long long)c->lost_sum);
+	model_close(c);
+	return ok;
+}
+
+int cmd_model_nocoalesce(const char *dev)
+{
+	static struct mctx c;
+	static const struct step steps[] = {
+		{ "model-nocoalesce.info-no-cap", 30, t_nocoal_info, false, false },
+		{ "model-nocoalesce.set-eopnotsupp", 30, t_nocoal_set, false, false },
+		{ "model-nocoalesce.stream", 60, t_nocoal_stream, false, false },
 	};
 
 	(void)dev;

@@ -15,5 +15,7 @@ int cmd_enomem(const char *dev);
 int cmd_model(const char *dev);
 int cmd_lifetime(const char *dev);
 int cmd_ring_limits(const char *dev);
+int cmd_model_restart(const char *dev);
+int cmd_model_nocoalesce(const char *dev);
 
 #endif /* FPGADMA_TESTS_H */

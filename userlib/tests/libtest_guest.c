@@ -10,8 +10,8 @@
  *
  * The edu engine fills every buffer with bytes_used = 4088 bytes where
  * byte i == (uint8_t)((i * 7) ^ (i >> 8) ^ 0xA5); one buffer per ~100 ms.
- * The software model (a stream engine; lib.sh loads it with
- * model_devices=1) puts its production count in a buffer's first 64-bit
+ * The software model (a stream engine, fpgadma_model.ko, which lib.sh
+ * loads) puts its production count in a buffer's first 64-bit
  * word and runs flat out with flow control.
  */
 #include <errno.h>
@@ -577,7 +577,7 @@ static bool t_exchange_model(void)
 	int n = 0, got = 0;
 
 	if (!*path)
-		return failf("no stream-engine device (model_devices=1?)");
+		return failf("no stream-engine device (fpgadma_model.ko loaded?)");
 	if (!EXPECT(fpgadma_open(&dev, path, 0), 0))
 		return false;
 	if (!EXPECT(fpgadma_configure(dev, 64, 4096), 0) ||

@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # In-VM tests of libfpgadma (staged as /guest.d/lib.sh by check lane 60):
-# /fpgadma_libtest streams through the library on both edu devices.
-# Loads the module itself and leaves it unloaded; prints PASS/FAIL lines.
+# /fpgadma_libtest streams through the library on both edu devices and the
+# software model (/fpgadma_model.ko). Loads the modules itself and leaves
+# them unloaded; prints PASS/FAIL lines.
 fail() { echo "FAIL: $1: $2"; }
 if [ -r /run_prog.sh ]; then
 	# shellcheck source=../../../tests/lib/run_prog.sh
@@ -12,8 +13,13 @@ else
 	exit 0
 fi
 
-if ! insmod /fpgadma.ko model_devices=1; then
-	fail lib.insmod "insmod /fpgadma.ko model_devices=1 failed"
+if ! insmod /fpgadma.ko; then
+	fail lib.insmod "insmod /fpgadma.ko failed"
+	exit 0
+fi
+if ! insmod /fpgadma_model.ko; then
+	fail lib.insmod-model "insmod /fpgadma_model.ko failed"
+	rmmod fpgadma
 	exit 0
 fi
 n=0
@@ -23,5 +29,6 @@ while [ $n -lt 50 ] && ! { [ -c /dev/fpgadma0 ] && [ -c /dev/fpgadma1 ] &&
 	n=$((n + 1))
 done
 run_prog lib.run 240 /fpgadma_libtest
+rmmod fpgadma_model || fail lib.rmmod-model "rmmod fpgadma_model failed"
 rmmod fpgadma || fail lib.rmmod "rmmod fpgadma failed"
 exit 0
