@@ -43,6 +43,7 @@ mkdir -p "$out" "$tools_dir"
 abs_out=$(cd "$out" && pwd)
 
 scripts/deps.sh sparse cppcheck clang-tidy shellcheck perl linux-source-6.1 xz-utils \
+	libpci-dev \
 	device-tree-compiler cpp \
 	>&2 || { echo "FAIL: lint:deps: missing packages"; exit 1; }
 
