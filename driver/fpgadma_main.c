@@ -490,6 +490,8 @@ struct fpgadma_dev *fpgadma_create(const struct fpgadma_hw *hw,
 	ret = engine->ops.probe(fdev, hw, &fdev->info);
 	if (ret)
 		goto err_put;
+	if (!engine->ops.set_coalesce)
+		fdev->info.coalesce = false;
 	fpgadma_set_limits(fdev);
 
 	mutex_lock(&fdev->lock);
@@ -557,12 +559,14 @@ void fpgadma_destroy(struct fpgadma_dev *fdev)
 	fpgadma_kill(fdev);
 	unmap_mapping_range(fdev->map_inode->i_mapping, 0, 0, 1);
 	down_write(&fdev->mem_lock);
-	if (!fdev->wedged)
-		fpgadma_bufs_free_dma(fdev->bufs);
-	else
+	if (fdev->wedged) {
 		dev_crit(fdev->parent,
 			 "%s: leaking %u x %u bytes of DMA memory the device may still write\n",
 			 dev_name(&fdev->dev), fdev->bufs->count, fdev->bufs->size);
+		/* Forgotten, so that the last reference does not free them. */
+		fdev->bufs->nalloc = 0;
+	}
+	fpgadma_bufs_free_dma(fdev->bufs);
 	up_write(&fdev->mem_lock);
 	mutex_unlock(&fdev->lock);
 	wake_up_interruptible_poll(&fdev->wq, EPOLLERR | EPOLLHUP);
