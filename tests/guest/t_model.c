@@ -910,6 +910,37 @@ static bool t_stuck_reset(void *arg)
 	return ok;
 }
 
+/*
+ * A streaming device that does not stop (stuck=1): STOP must not report
+ * success while the device may still write. It fails with EIO, the stream
+ * is over for the user, and the buffers stay quarantined: START fails
+ * with EIO while the device still runs. Once it stops, START streams.
+ */
+static bool t_stuck_stop(void *arg)
+{
+	struct fpgadma_stats st;
+	struct mctx *c = arg;
+	bool ok;
+
+	ok = model_open(c, 16, 4096, 0) && pump(c, 50, true) &&
+	     knob_write(c, "stuck", 1) &&
+	     EXPECT_ERRNO(ioctl(c->fd, FPGADMA_IOC_STOP), EIO,
+			  "STOP, the device does not stop") &&
+	     get_stats(c->fd, &st);
+	if (ok && st.streaming)
+		ok = failf("streaming = %u after the failed STOP", st.streaming);
+	ok = ok && EXPECT_ERRNO(ioctl(c->fd, FPGADMA_IOC_START), EIO,
+				"START while the buffers are quarantined");
+	if (ok)
+		reset_counts(c);	/* a new stream: sequence 0 again */
+	ok = ok && knob_write(c, "stuck", 0) &&
+	     EXPECT_OK(ioctl(c->fd, FPGADMA_IOC_START),
+		       "START once the device stops") &&
+	     pump(c, 50, true);
+	model_close(c);
+	return ok;
+}
+
 static bool t_restart(void *arg)
 {
 	struct mctx *c = arg;
@@ -942,6 +973,7 @@ int cmd_model(const char *dev)
 		{ "model.idle-no-poll", 30, t_idle, false, false },
 		{ "model.stop-in-long-window", 30, t_stop_long_window, false, false },
 		{ "model.stuck-ignores-reset", 30, t_stuck_reset, false, false },
+		{ "model.stuck-stop-quarantines", 60, t_stuck_stop, false, false },
 		{ "model.restart-after-faults", 60, t_restart, false, false },
 	};
 
