@@ -12,16 +12,19 @@
 #include "fpgadma_core.h"
 #include "fpgadma_engines.h"
 
-#define FPGADMA_ENGINE_DATA(e)	((kernel_ulong_t)&(e))
+#define FPGADMA_ENGINE_DATA(e)	.driver_data = (kernel_ulong_t)&(e)
 
 /*
  * PCI devices. One bound through /sys/bus/pci/drivers/fpgadma/new_id gets
  * driver_data 0: the default engine below.
  */
 const struct pci_device_id fpgadma_pci_ids[] = {
-	/* QEMU edu */
-	{ PCI_DEVICE(0x1234, 0x11e8),
-	  .driver_data = FPGADMA_ENGINE_DATA(fpgadma_edu_engine) },
+	/*
+	 * One line per device: userlib/Makefile reads these lines for
+	 * fpgadma-info's table of the devices fpgadma can drive.
+	 * 1234:11e8 is QEMU's edu.
+	 */
+	{ PCI_DEVICE(0x1234, 0x11e8), FPGADMA_ENGINE_DATA(fpgadma_edu_engine) },
 	/*
 	 * new_id only accepts a driver_data that some entry has: this one
 	 * carries 0 and never matches (0xffff is no vendor).
@@ -43,8 +46,7 @@ MODULE_DEVICE_TABLE(of, fpgadma_of_ids);
 
 /* Platform devices by name, e.g. those of the software model. */
 const struct platform_device_id fpgadma_platform_ids[] = {
-	{ .name = "fpgadma-stream",
-	  .driver_data = FPGADMA_ENGINE_DATA(fpgadma_stream_engine) },
+	{ .name = "fpgadma-stream", FPGADMA_ENGINE_DATA(fpgadma_stream_engine) },
 	{ }
 };
 MODULE_DEVICE_TABLE(platform, fpgadma_platform_ids);

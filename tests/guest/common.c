@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -487,6 +488,35 @@ bool model_knob_dir(const char *dev, char *out, size_t n)
 	if ((size_t)snprintf(out, n, "%s", dir) >= n)
 		return failf("model directory %s too long", dir);
 	return true;
+}
+
+bool find_stream_dev(char *dev, size_t n)
+{
+	char engine[32];
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		snprintf(dev, n, "fpgadma%d", i);
+		if (sysfs_read(dev, "engine", engine, sizeof(engine)) &&
+		    !strncmp(engine, "stream", 6))
+			return true;
+	}
+	return failf("no stream-engine device; insmod fpgadma_model.ko");
+}
+
+bool wait_child(pid_t pid, unsigned int timeout_ms, int *status)
+{
+	uint64_t deadline = now_ns() + timeout_ms * 1000000ull;
+
+	for (;;) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+
+		if (r == pid)
+			return true;
+		if (r < 0 || now_ns() > deadline)
+			return false;
+		sleep_ms(20);
+	}
 }
 
 bool wait_path(const char *path, bool present, unsigned int timeout_ms)

@@ -130,6 +130,10 @@ bool wait_sysfs_u64(const char *dev, const char *attr, uint64_t want,
 bool wait_path(const char *path, bool present, unsigned int timeout_ms);
 /* The knob directory of the software model behind /dev/<dev>. */
 bool model_knob_dir(const char *dev, char *out, size_t n);
+/* The first fpgadmaN (into dev[16]) whose engine is "stream". */
+bool find_stream_dev(char *dev, size_t n);
+/* Wait up to timeout_ms for child pid; true and *status if it exited. */
+bool wait_child(pid_t pid, unsigned int timeout_ms, int *status);
 /* Write val to the file at path; 0, or the errno of the open or write. */
 int write_file_errno(const char *path, const char *val);
 bool sysfs_matches_stats(const char *dev, int fd);

@@ -60,22 +60,13 @@ static unsigned int scaled_ms(unsigned int ms)
 /* The first fpgadma device whose engine is "stream". */
 static bool find_model(struct lctx *c)
 {
-	char engine[32];
-	int i;
+	char dev[16];
 
-	for (i = 0; i < 16; i++) {
-		char dev[16];
-
-		snprintf(dev, sizeof(dev), "fpgadma%d", i);
-		if (!sysfs_read(dev, "engine", engine, sizeof(engine)))
-			continue;
-		if (strncmp(engine, "stream", 6))
-			continue;
-		snprintf(c->dev, sizeof(c->dev), "%s", dev);
-		snprintf(c->path, sizeof(c->path), "/dev/%s", dev);
-		return dev_binding(dev, &c->b);
-	}
-	return failf("no stream-engine device; insmod fpgadma_model.ko");
+	if (!find_stream_dev(dev, sizeof(dev)))
+		return false;
+	snprintf(c->dev, sizeof(c->dev), "%s", dev);
+	snprintf(c->path, sizeof(c->path), "/dev/%s", dev);
+	return dev_binding(dev, &c->b);
 }
 
 /* The node of the model now (after a rebind it may have another minor). */
@@ -777,22 +768,6 @@ static bool stuck_setup(struct stuck *k)
 	return true;
 }
 
-/* Wait up to ms for pid; true and *status if it exited. */
-static bool wait_pid(pid_t pid, unsigned int ms, int *status)
-{
-	uint64_t deadline = now_ns() + ms * 1000000ull;
-
-	for (;;) {
-		pid_t r = waitpid(pid, status, WNOHANG);
-
-		if (r == pid)
-			return true;
-		if (r < 0 || now_ns() > deadline)
-			return false;
-		sleep_ms(20);
-	}
-}
-
 /* Unbind from a child process; the parent waits at most 10 s for it. */
 static bool stuck_unbind(struct stuck *k)
 {
@@ -807,7 +782,7 @@ static bool stuck_unbind(struct stuck *k)
 		close(k->uffd);
 		_exit(binding_unbind(&k->c->b));
 	}
-	if (!wait_pid(k->unbinder, UNBIND_BOUND_MS, &status))
+	if (!wait_child(k->unbinder, UNBIND_BOUND_MS, &status))
 		return failf("unbind of %s did not complete within %d s while a copy-mode read() was blocked in copy_to_user() on a userfaultfd page (remove() waits for the reader)",
 			     k->c->b.name, UNBIND_BOUND_MS / 1000);
 	k->unbinder = 0;
@@ -835,7 +810,7 @@ static bool stuck_cleanup(struct stuck *k)
 		close(k->uffd);
 	k->uffd = -1;
 	if (k->unbinder > 0) {
-		if (!wait_pid(k->unbinder, scaled_ms(30000), &status)) {
+		if (!wait_child(k->unbinder, scaled_ms(30000), &status)) {
 			ok = failf("unbind still blocked 30 s after the reader was released");
 			kill(k->unbinder, SIGKILL);
 		} else {

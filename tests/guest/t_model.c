@@ -81,21 +81,12 @@ static bool knob_read(struct mctx *c, const char *knob, uint64_t *val)
 /* The first /dev/fpgadmaN whose engine is "stream". */
 static bool find_model(struct mctx *c)
 {
-	char engine[32];
-	int i;
+	char dev[16];
 
-	for (i = 0; i < 8; i++) {
-		char dev[16];
-
-		snprintf(dev, sizeof(dev), "fpgadma%d", i);
-		if (!sysfs_read(dev, "engine", engine, sizeof(engine)))
-			continue;
-		if (strncmp(engine, "stream", 6))
-			continue;
-		snprintf(c->path, sizeof(c->path), "/dev/%s", dev);
-		return model_knob_dir(dev, c->knobs, sizeof(c->knobs));
-	}
-	return failf("no stream-engine device; insmod fpgadma_model.ko");
+	if (!find_stream_dev(dev, sizeof(dev)))
+		return false;
+	snprintf(c->path, sizeof(c->path), "/dev/%s", dev);
+	return model_knob_dir(dev, c->knobs, sizeof(c->knobs));
 }
 
 static void reset_counts(struct mctx *c)

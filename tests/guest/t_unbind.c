@@ -184,22 +184,6 @@ static int reader_child(const char *path, int ready_fd)
 
 /* ---- parent -------------------------------------------------------------- */
 
-/* Wait up to timeout_ms for pid; returns true and *status if it exited. */
-static bool wait_child(pid_t pid, unsigned int timeout_ms, int *status)
-{
-	uint64_t deadline = now_ns() + timeout_ms * 1000000ull;
-
-	for (;;) {
-		pid_t r = waitpid(pid, status, WNOHANG);
-
-		if (r == pid)
-			return true;
-		if (r < 0 || now_ns() > deadline)
-			return false;
-		sleep_ms(20);
-	}
-}
-
 static bool un_bdf(void *arg)
 {
 	struct uctx *c = arg;

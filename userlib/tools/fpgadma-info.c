@@ -17,7 +17,7 @@
 
 struct id { unsigned int vendor, device; const char *engine; };
 static const struct id ids[] = {
-#include "fpgadma_ids.h"	/* generated from driver/fpgadma_pci.c */
+#include "fpgadma_ids.h"	/* generated from driver/fpgadma_ids.c */
 };
 
 static const char *sysfs = "/sys";
