@@ -28,7 +28,7 @@
 /* Descriptors posted per interrupts-off section. */
 #define FSE_POST_BATCH		64
 /* Completions handed to the core per report. */
-#define FSE_REAP_BATCH		32
+#define FSE_REAP_BATCH		16
 
 /**
  * struct fse_engine - stream engine state
