@@ -28,10 +28,11 @@
 # DEBUG_FAULTINJ_INSMOD=1 adds the insmod fault pass (finds 6.1 kernel bugs).
 . "$(dirname -- "$0")/lib.sh"
 
-# On by default, and .ci/run forces it on; FPGADMA_DEBUG_LANE=0 make check
-# skips it for a quicker local run.
-if [[ ${FPGADMA_DEBUG_LANE:-1} == 0 ]]; then
-	echo "debug: lane skipped (FPGADMA_DEBUG_LANE=0)"
+# CI only: the whole suite on this kernel takes about 11 of the 28 minutes
+# a warm make check with it took (2026-12-01), too close to the 30-minute
+# budget. .ci/run turns it on; FPGADMA_DEBUG_LANE=1 make check runs it too.
+if [[ ${FPGADMA_DEBUG_LANE:-0} == 0 ]]; then
+	echo "debug: lane skipped (CI only; FPGADMA_DEBUG_LANE=1 runs it)"
 	exit 77
 fi
 
