@@ -1,11 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * fpgadma buffer memory: a set of coherent DMA buffers, mapped into user
- * space as one contiguous range (buffer i at offset i * size), and the
- * per-device address space that gathers those mappings so that removal
- * can zap them before freeing the memory.
+ * fpgadma buffer memory: the ring's DMA buffers, mapped into user space as
+ * one contiguous range (buffer i at offset i * size), and the per-device
+ * address space that gathers those mappings so that removal can zap them
+ * before freeing the memory.
+ *
+ * Two kinds of memory, chosen per ring:
+ *
+ * coherent  one dma_alloc_coherent() block holds the whole ring. A mapping
+ *           is one dma_mmap_coherent() call on the VMA, whose offset
+ *           selects the part of the block it shows: the call as the DMA
+ *           API documents it, whatever the VMA covers. On a non-coherent
+ *           device the kernel maps this memory uncached.
+ * cached    one dma_alloc_pages() allocation per buffer: normal cached
+ *           pages, whose ownership moves with dma_sync_single_for_device()
+ *           when a buffer goes to the device and dma_sync_single_for_cpu()
+ *           when its data goes to the CPU (the two handoffs of the ring,
+ *           as in vb2's non-coherent queues). A mapping is one
+ *           remap_pfn_range() per buffer it covers, with the VMA's own
+ *           (cached) protection.
+ *
+ * Neither edits a VMA's bounds or offset. Both map with VM_PFNMAP, so the
+ * pages cannot be pinned by get_user_pages(): O_DIRECT and io_uring fixed
+ * buffers that need a pin fail with EFAULT rather than pin DMA memory that
+ * removal must be able to free.
  */
 #include <linux/dma-mapping.h>
+#include <linux/property.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/mm.h>
@@ -13,6 +34,8 @@
 #include <linux/overflow.h>
 #include <linux/pseudo_fs.h>
 #include <linux/slab.h>
+
+#include <uapi/fpgadma.h>
 
 #include "compat.h"
 #include "fpgadma_core.h"
@@ -84,30 +107,102 @@ static void fpgadma_bufs_free(struct fpgadma_bufs *bufs)
  */
 void fpgadma_bufs_free_dma(struct fpgadma_bufs *bufs)
 {
+	if (bufs->kind == FPGADMA_RING_MEM_COHERENT) {
+		if (bufs->nalloc)
+			dma_free_coherent(bufs->dev, bufs->bytes, bufs->cpu,
+					  bufs->dma);
+		bufs->nalloc = 0;
+		return;
+	}
 	while (bufs->nalloc) {
 		struct fpgadma_buf *b = &bufs->buf[--bufs->nalloc];
 
-		dma_free_coherent(bufs->dev, bufs->size, b->cpu, b->dma);
+		dma_free_pages(bufs->dev, bufs->size, b->page, b->dma,
+			       DMA_FROM_DEVICE);
 	}
 }
 
+/* The whole ring in one coherent block. */
+static int fpgadma_alloc_coherent(struct fpgadma_bufs *bufs)
+{
+	u32 i;
+
+	/* A 32-bit kernel cannot allocate more than its size_t holds. */
+	if (bufs->bytes != (size_t)bufs->bytes)
+		return -ENOMEM;
+	bufs->cpu = dma_alloc_coherent(bufs->dev, bufs->bytes, &bufs->dma,
+				       GFP_KERNEL | __GFP_NOWARN);
+	if (!bufs->cpu)
+		return -ENOMEM;
+	bufs->nalloc = 1;
+	for (i = 0; i < bufs->count; i++) {
+		bufs->buf[i].cpu = bufs->cpu + (size_t)i * bufs->size;
+		bufs->buf[i].dma = bufs->dma + (dma_addr_t)i * bufs->size;
+	}
+	return 0;
+}
+
+/* One cached, zeroed allocation per buffer; all or nothing. */
+static int fpgadma_alloc_cached(struct fpgadma_bufs *bufs)
+{
+	u32 i;
+
+	for (i = 0; i < bufs->count; i++) {
+		struct fpgadma_buf *b = &bufs->buf[i];
+
+		b->page = dma_alloc_pages(bufs->dev, bufs->size, &b->dma,
+					  DMA_FROM_DEVICE,
+					  GFP_KERNEL | __GFP_NOWARN);
+		if (!b->page) {
+			fpgadma_bufs_free_dma(bufs);
+			return -ENOMEM;
+		}
+		bufs->nalloc++;
+		b->cpu = page_address(b->page);
+		memset(b->cpu, 0, bufs->size);
+		/* The zeroes reach memory before the device owns the buffer. */
+		dma_sync_single_for_device(bufs->dev, b->dma, bufs->size,
+					   DMA_FROM_DEVICE);
+	}
+	return 0;
+}
+
 /**
- * fpgadma_bufs_alloc() - allocate a ring of coherent DMA buffers
+ * fpgadma_mem_default() - the memory kind that suits a device
+ * @dev: the device.
+ *
+ * Return: FPGADMA_RING_MEM_CACHED if the firmware says the device does not
+ * snoop CPU caches (no "dma-coherent" in its device-tree node), so that
+ * user space reads cached memory rather than uncached; otherwise
+ * FPGADMA_RING_MEM_AUTO (coherent if one block can be had).
+ */
+u32 fpgadma_mem_default(struct device *dev)
+{
+	return device_get_dma_attr(dev) == DEV_DMA_NON_COHERENT ?
+	       FPGADMA_RING_MEM_CACHED : FPGADMA_RING_MEM_AUTO;
+}
+
+/**
+ * fpgadma_bufs_alloc() - allocate a ring of DMA buffers
  * @dev:   device the buffers are for (its DMA mask applies).
  * @count: number of buffers.
  * @size:  bytes per buffer, a multiple of PAGE_SIZE.
+ * @kind:  FPGADMA_RING_MEM_COHERENT, FPGADMA_RING_MEM_CACHED, or
+ *         FPGADMA_RING_MEM_AUTO: coherent if one block of the whole ring's
+ *         size can be had, else cached.
  *
- * The buffers come from dma_alloc_coherent(), so from CMA when the kernel
- * has it, and are zeroed. The caller validated @count and @size.
+ * Coherent memory comes from dma_alloc_coherent() (CMA where the kernel
+ * has it), cached memory from dma_alloc_pages(); both are zeroed. The
+ * caller validated @count and @size.
  *
  * Return: the buffers with one reference, or NULL if memory ran out (all
  * partial allocations are freed).
  */
 struct fpgadma_bufs *fpgadma_bufs_alloc(struct device *dev, u32 count,
-					u32 size)
+					u32 size, u32 kind)
 {
 	struct fpgadma_bufs *bufs;
-	u32 i;
+	int ret = -ENOMEM;
 
 	bufs = kvzalloc(struct_size(bufs, buf, count), GFP_KERNEL);
 	if (!bufs)
@@ -117,17 +212,51 @@ struct fpgadma_bufs *fpgadma_bufs_alloc(struct device *dev, u32 count,
 	bufs->dev = get_device(dev);
 	bufs->count = count;
 	bufs->size = size;
-	for (i = 0; i < count; i++) {
-		bufs->buf[i].cpu = dma_alloc_coherent(dev, size,
-						      &bufs->buf[i].dma,
-						      GFP_KERNEL | __GFP_NOWARN);
-		if (!bufs->buf[i].cpu) {
-			fpgadma_bufs_free(bufs);
-			return NULL;
-		}
-		bufs->nalloc++;
+	bufs->bytes = (u64)count * size;
+	if (kind != FPGADMA_RING_MEM_CACHED) {
+		bufs->kind = FPGADMA_RING_MEM_COHERENT;
+		ret = fpgadma_alloc_coherent(bufs);
+	}
+	if (ret && kind != FPGADMA_RING_MEM_COHERENT) {
+		bufs->kind = FPGADMA_RING_MEM_CACHED;
+		ret = fpgadma_alloc_cached(bufs);
+	}
+	if (ret) {
+		fpgadma_bufs_free(bufs);
+		return NULL;
 	}
 	return bufs;
+}
+
+/**
+ * fpgadma_bufs_for_device() - hand a buffer's memory to the device
+ * @bufs:  the buffers (DMA memory allocated).
+ * @index: the buffer.
+ *
+ * Cached memory: no dirty line may be written back over what the device
+ * writes next. Nothing to do for coherent memory.
+ */
+void fpgadma_bufs_for_device(struct fpgadma_bufs *bufs, u32 index)
+{
+	if (bufs->kind == FPGADMA_RING_MEM_CACHED)
+		dma_sync_single_for_device(bufs->dev, bufs->buf[index].dma,
+					   bufs->size, DMA_FROM_DEVICE);
+}
+
+/**
+ * fpgadma_bufs_for_cpu() - hand what the device wrote to the CPU
+ * @bufs:  the buffers (DMA memory allocated).
+ * @index: the buffer.
+ * @len:   bytes the device wrote from its start (at most the size).
+ *
+ * Cached memory: the CPU (and the user mapping) sees the device's @len
+ * bytes, not stale cache lines. Nothing to do for coherent memory.
+ */
+void fpgadma_bufs_for_cpu(struct fpgadma_bufs *bufs, u32 index, u32 len)
+{
+	if (bufs->kind == FPGADMA_RING_MEM_CACHED && len)
+		dma_sync_single_for_cpu(bufs->dev, bufs->buf[index].dma,
+					min(len, bufs->size), DMA_FROM_DEVICE);
 }
 
 /**
@@ -189,35 +318,34 @@ static const struct vm_operations_struct fpgadma_vm_ops = {
 };
 
 /*
- * Map pages [pgoff, pgoff + npages) of buffer @b at user address @addr.
- *
- * dma_mmap_coherent() maps a buffer at vma->vm_start, for vma_pages(vma)
- * pages, starting vma->vm_pgoff pages into the buffer. To place several
- * buffers in one VMA we narrow the VMA's window to each buffer in turn.
- * This is safe because ->mmap() runs before the VMA is visible to anybody
- * else, and the window is restored before returning to the core.
+ * Cached memory: each buffer's part of the VMA by its own remap_pfn_range()
+ * (the pages are the kernel's normal memory, mapped with the VMA's
+ * protection). A call that covers only part of a VMA tracks no memory
+ * type of its own, so the calls do not depend on one another.
  */
-static int fpgadma_mmap_one(struct fpgadma_bufs *bufs, struct vm_area_struct *vma,
-			    u32 b, unsigned long addr, unsigned long pgoff,
-			    unsigned long npages)
+static int fpgadma_mmap_cached(struct fpgadma_bufs *bufs,
+			       struct vm_area_struct *vma)
 {
-	unsigned long start = vma->vm_start, end = vma->vm_end;
-	unsigned long vm_pgoff = vma->vm_pgoff;
+	unsigned long buf_pages = bufs->size >> PAGE_SHIFT;
+	unsigned long npages = vma_pages(vma);
+	unsigned long pgoff = vma->vm_pgoff;
+	unsigned long addr = vma->vm_start;
 	int ret;
 
-	vma->vm_start = addr;
-	vma->vm_end = addr + (npages << PAGE_SHIFT);
-	vma->vm_pgoff = pgoff;
-	ret = dma_mmap_coherent(bufs->dev, vma, bufs->buf[b].cpu,
-				bufs->buf[b].dma, bufs->size);
-	vma->vm_start = start;
-	vma->vm_end = end;
-	vma->vm_pgoff = vm_pgoff;
-	return ret;
-}
+	while (npages) {
+		u32 b = pgoff / buf_pages;
+		unsigned long off = pgoff % buf_pages;
+		unsigned long n = min(npages, buf_pages - off);
 
-static int fpgadma_pte_noop(pte_t *pte, unsigned long addr, void *data)
-{
+		ret = remap_pfn_range(vma, addr,
+				      page_to_pfn(bufs->buf[b].page) + off,
+				      n << PAGE_SHIFT, vma->vm_page_prot);
+		if (ret)
+			return ret;
+		addr += n << PAGE_SHIFT;
+		pgoff += n;
+		npages -= n;
+	}
 	return 0;
 }
 
@@ -230,15 +358,13 @@ static int fpgadma_pte_noop(pte_t *pte, unsigned long addr, void *data)
  * i * size. The mapping holds a reference on @bufs until it is unmapped.
  *
  * Return: 0; -EINVAL for a private mapping or a range outside the ring;
- * or an error from dma_mmap_coherent().
+ * or the error of the mapping call.
  */
 int fpgadma_bufs_mmap(struct fpgadma_bufs *bufs, struct vm_area_struct *vma)
 {
-	unsigned long buf_pages = bufs->size >> PAGE_SHIFT;
-	unsigned long ring_pages = (unsigned long)bufs->count * buf_pages;
+	unsigned long ring_pages = bufs->bytes >> PAGE_SHIFT;
 	unsigned long npages = vma_pages(vma);
 	unsigned long pgoff = vma->vm_pgoff;
-	unsigned long addr = vma->vm_start;
 	int ret;
 
 	if (!(vma->vm_flags & VM_SHARED))
@@ -247,32 +373,14 @@ int fpgadma_bufs_mmap(struct fpgadma_bufs *bufs, struct vm_area_struct *vma)
 	if (pgoff >= ring_pages || npages > ring_pages - pgoff)
 		return -EINVAL;
 
-	/*
-	 * Allocate every page table of the mapping before any PFN goes in.
-	 * A memory shortage then fails mmap() with nothing mapped, rather
-	 * than inside remap_pfn_range(), whose error path on a window with
-	 * nothing mapped at its start WARNs in untrack_pfn() (x86 PAT,
-	 * Debian 6.1.192). remap_pfn_range() then allocates nothing.
-	 */
-	ret = apply_to_page_range(vma->vm_mm, vma->vm_start,
-				  vma->vm_end - vma->vm_start, fpgadma_pte_noop,
-				  NULL);
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	if (bufs->kind == FPGADMA_RING_MEM_COHERENT)
+		ret = dma_mmap_coherent(bufs->dev, vma, bufs->cpu, bufs->dma,
+					bufs->bytes);
+	else
+		ret = fpgadma_mmap_cached(bufs, vma);
 	if (ret)
 		return ret;
-
-	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-	while (npages) {
-		u32 b = pgoff / buf_pages;
-		unsigned long off = pgoff % buf_pages;
-		unsigned long n = min(npages, buf_pages - off);
-
-		ret = fpgadma_mmap_one(bufs, vma, b, addr, off, n);
-		if (ret)
-			return ret;
-		addr += n << PAGE_SHIFT;
-		pgoff += n;
-		npages -= n;
-	}
 	vma->vm_ops = &fpgadma_vm_ops;
 	vma->vm_private_data = bufs;
 	fpgadma_vm_open(vma);

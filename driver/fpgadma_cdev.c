@@ -100,7 +100,7 @@ static long fpgadma_ioc_info(struct fpgadma_dev *fdev, void __user *arg)
 	info.api_version = FPGADMA_API_VERSION;
 	info.caps = FPGADMA_CAP_STREAM | FPGADMA_CAP_COPY | FPGADMA_CAP_POLL |
 		    FPGADMA_CAP_TIMEOUT | FPGADMA_CAP_RECONFIG |
-		    FPGADMA_CAP_EXCHANGE;
+		    FPGADMA_CAP_EXCHANGE | FPGADMA_CAP_MEMORY;
 	if (fdev->info.coalesce)
 		info.caps |= FPGADMA_CAP_COALESCE;
 	info.buf_count = fdev->bufs->count;
@@ -111,6 +111,8 @@ static long fpgadma_ioc_info(struct fpgadma_dev *fdev, void __user *arg)
 	info.page_size = PAGE_SIZE;
 	info.max_ring_size = fdev->limits.max_total;
 	info.flags = fdev->owner ? FPGADMA_INFO_STREAMING : 0;
+	if (fdev->bufs->kind == FPGADMA_RING_MEM_CACHED)
+		info.flags |= FPGADMA_INFO_CACHED;
 	info.dma_bits = fdev->info.dma_bits;
 	strscpy(info.engine, fdev->engine->name, sizeof(info.engine));
 	mutex_unlock(&fdev->lock);
@@ -126,7 +128,8 @@ static long fpgadma_ioc_set_ring(struct fpgadma_dev *fdev, void __user *arg,
 
 	if (copy_from_user(&cfg, arg, sizeof(cfg)))
 		return -EFAULT;
-	if (cfg.flags || cfg.reserved)
+	if ((cfg.flags & ~FPGADMA_RING_MEM_MASK) || cfg.reserved ||
+	    (cfg.flags & FPGADMA_RING_MEM_MASK) == FPGADMA_RING_MEM_MASK)
 		return -EINVAL;
 	/*
 	 * FPGADMA_IOC_SET_RING_V1 writes the geometry back unchanged: do it
@@ -141,7 +144,8 @@ static long fpgadma_ioc_set_ring(struct fpgadma_dev *fdev, void __user *arg,
 	if (fdev->owner || atomic_read(&fdev->bufs->mapcount))
 		ret = -EBUSY;
 	else
-		ret = fpgadma_set_ring(fdev, cfg.buf_count, cfg.buf_size);
+		ret = fpgadma_set_ring(fdev, cfg.buf_count, cfg.buf_size,
+				       cfg.flags & FPGADMA_RING_MEM_MASK);
 	mutex_unlock(&fdev->lock);
 	return ret;
 }
@@ -425,6 +429,7 @@ static ssize_t fpgadma_take_records(struct fpgadma_dev *fdev, u32 gen,
 	struct fpgadma_record rec[FPGADMA_READ_BATCH];
 	size_t taken = 0;
 	u32 i, n, index;
+	bool cached;
 
 	while (taken < max) {
 		n = min_t(size_t, max - taken, FPGADMA_READ_BATCH);
@@ -434,6 +439,7 @@ static ssize_t fpgadma_take_records(struct fpgadma_dev *fdev, u32 gen,
 			return taken ?: -EPIPE;
 		}
 		n = min(n, fpgadma_ring_n_done(&fdev->ring));
+		cached = fdev->cached;
 		for (i = 0; i < n; i++) {
 			struct fpgadma_ring_meta *m;
 
@@ -451,6 +457,10 @@ static ssize_t fpgadma_take_records(struct fpgadma_dev *fdev, u32 gen,
 		spin_unlock_irq(&fdev->ring_lock);
 		if (!n)
 			break;
+		if (cached)
+			for (i = 0; i < n; i++)
+				fpgadma_sync_for_cpu(fdev, gen, rec[i].index,
+						     rec[i].bytes_used);
 		if (copy_to_user(buf + taken, rec, n * sizeof(rec[0])))
 			return taken ?: -EFAULT;
 
@@ -568,6 +578,7 @@ static size_t fpgadma_copy_bytes(struct fpgadma_file *f, u32 gen,
 			cp->offset = 0;
 			WRITE_ONCE(cp->gen, gen);
 			WRITE_ONCE(cp->held, true);
+			fpgadma_sync_for_cpu(fdev, gen, index, cp->len);
 		}
 		n = fpgadma_copy_out(fdev, gen, buf + copied, cp->index,
 				     cp->offset,

@@ -34,12 +34,14 @@
 
 /**
  * struct fpgadma_buf - one DMA buffer
- * @cpu: kernel address.
- * @dma: bus address the device writes to.
+ * @cpu:  kernel address.
+ * @dma:  bus address the device writes to.
+ * @page: cached memory: its first page (dma_alloc_pages()).
  */
 struct fpgadma_buf {
 	void *cpu;
 	dma_addr_t dma;
+	struct page *page;
 };
 
 /**
@@ -47,19 +49,28 @@ struct fpgadma_buf {
  * @ref:      lifetime: the device and every mapping hold a reference.
  * @mapcount: number of VMAs mapping the buffers.
  * @dev:      the device the memory was allocated for (reference held).
+ * @kind:     FPGADMA_RING_MEM_COHERENT or FPGADMA_RING_MEM_CACHED.
  * @count:    number of buffers.
  * @size:     bytes per buffer.
- * @nalloc:   buffers whose DMA memory is still allocated (count, or 0
- *            once fpgadma_bufs_free_dma() ran at removal).
+ * @bytes:    count * size.
+ * @nalloc:   allocations still held: coherent, the block (1 or 0);
+ *            cached, the buffers; 0 once fpgadma_bufs_free_dma() ran at
+ *            removal.
+ * @cpu:      coherent: kernel address of the block.
+ * @dma:      coherent: bus address of the block.
  * @buf:      the buffers.
  */
 struct fpgadma_bufs {
 	struct kref ref;
 	atomic_t mapcount;
 	struct device *dev;
+	u32 kind;
 	u32 count;
 	u32 size;
+	u64 bytes;
 	u32 nalloc;
+	void *cpu;
+	dma_addr_t dma;
 	struct fpgadma_buf buf[];
 };
 
@@ -89,6 +100,8 @@ struct fpgadma_bufs {
  * @ring:        buffer ownership.
  * @ring_mem:    state memory of @ring.
  * @buf_size:    bytes per buffer of @ring; ring_lock.
+ * @cached:      @ring's memory is cached (its handoffs need syncs);
+ *               ring_lock.
  * @gen:         bumped whenever the ring starts, stops or is replaced.
  * @bufs:        the buffers.
  * @xfer:        scratch list of buffers for the engine; @queue_lock.
@@ -126,6 +139,7 @@ struct fpgadma_dev {
 	struct fpgadma_ring ring;
 	void *ring_mem;
 	u32 buf_size;
+	bool cached;
 	u32 gen;
 	struct fpgadma_bufs *bufs;
 	struct fpgadma_xfer *xfer;
@@ -157,8 +171,11 @@ struct fpgadma_copy {
 };
 
 /* fpgadma_buf.c */
+u32 fpgadma_mem_default(struct device *dev);
 struct fpgadma_bufs *fpgadma_bufs_alloc(struct device *dev, u32 count,
-					u32 size);
+					u32 size, u32 kind);
+void fpgadma_bufs_for_device(struct fpgadma_bufs *bufs, u32 index);
+void fpgadma_bufs_for_cpu(struct fpgadma_bufs *bufs, u32 index, u32 len);
 void fpgadma_bufs_get(struct fpgadma_bufs *bufs);
 void fpgadma_bufs_put(struct fpgadma_bufs *bufs);
 void fpgadma_bufs_free_dma(struct fpgadma_bufs *bufs);
@@ -171,7 +188,10 @@ struct fpgadma_dev *fpgadma_create(const struct fpgadma_hw *hw,
 				   const struct fpgadma_engine *engine);
 void fpgadma_destroy(struct fpgadma_dev *fdev);
 void fpgadma_shutdown(struct fpgadma_dev *fdev);
-int fpgadma_set_ring(struct fpgadma_dev *fdev, u32 count, u32 size);
+int fpgadma_set_ring(struct fpgadma_dev *fdev, u32 count, u32 size,
+		     u32 kind);
+void fpgadma_sync_for_cpu(struct fpgadma_dev *fdev, u32 gen, u32 index,
+			  u32 len);
 int fpgadma_stream_start(struct fpgadma_dev *fdev, struct file *owner,
 			 bool copy_mode);
 int fpgadma_stream_stop(struct fpgadma_dev *fdev);

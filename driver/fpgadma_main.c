@@ -51,6 +51,37 @@ static unsigned int buf_size;
 module_param(buf_size, uint, 0444);
 MODULE_PARM_DESC(buf_size, "Default buffer size in bytes (0: engine default)");
 
+static const char *const fpgadma_mem_names[] = {
+	[FPGADMA_RING_MEM_AUTO] = "auto",
+	[FPGADMA_RING_MEM_COHERENT] = "coherent",
+	[FPGADMA_RING_MEM_CACHED] = "cached",
+};
+
+static u32 mem_param = FPGADMA_RING_MEM_AUTO;
+
+static int fpgadma_memory_set(const char *val, const struct kernel_param *kp)
+{
+	int kind = sysfs_match_string(fpgadma_mem_names, val);
+
+	if (kind < 0)
+		return kind;
+	*(u32 *)kp->arg = kind;
+	return 0;
+}
+
+static int fpgadma_memory_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", fpgadma_mem_names[*(u32 *)kp->arg]);
+}
+
+static const struct kernel_param_ops fpgadma_memory_ops = {
+	.set = fpgadma_memory_set,
+	.get = fpgadma_memory_get,
+};
+
+module_param_cb(memory, &fpgadma_memory_ops, &mem_param, 0444);
+MODULE_PARM_DESC(memory, "Ring memory when SET_RING asks for none: auto (cached for a device that does not snoop CPU caches, else coherent if one block fits, else cached), coherent or cached");
+
 static struct class *fpgadma_class;
 static dev_t fpgadma_devt;
 static DEFINE_IDA(fpgadma_ida);
@@ -217,6 +248,8 @@ static int fpgadma_check_wedged(struct fpgadma_dev *fdev)
  * @fdev:  the device; fdev->lock held; not streaming, not mapped.
  * @count: number of buffers.
  * @size:  bytes per buffer.
+ * @kind:  FPGADMA_RING_MEM_*; AUTO takes the module parameter "memory",
+ *         and if that says auto too, what suits the device.
  *
  * The new ring is allocated before the old one is freed, so on failure the
  * old ring is untouched.
@@ -224,7 +257,7 @@ static int fpgadma_check_wedged(struct fpgadma_dev *fdev)
  * Return: 0, -EINVAL for a geometry outside the limits, -ENOMEM, -EIO if
  * the device may still write the old buffers.
  */
-int fpgadma_set_ring(struct fpgadma_dev *fdev, u32 count, u32 size)
+int fpgadma_set_ring(struct fpgadma_dev *fdev, u32 count, u32 size, u32 kind)
 {
 	struct fpgadma_bufs *bufs, *old_bufs;
 	struct fpgadma_xfer *xfer;
@@ -239,7 +272,10 @@ int fpgadma_set_ring(struct fpgadma_dev *fdev, u32 count, u32 size)
 		return ret;
 	mem = kvzalloc(fpgadma_ring_mem_size(count), GFP_KERNEL);
 	xfer = kvcalloc(count, sizeof(*xfer), GFP_KERNEL);
-	bufs = mem && xfer ? fpgadma_bufs_alloc(fdev->parent, count, size) : NULL;
+	if (kind == FPGADMA_RING_MEM_AUTO)
+		kind = mem_param ?: fpgadma_mem_default(fdev->parent);
+	bufs = mem && xfer ?
+	       fpgadma_bufs_alloc(fdev->parent, count, size, kind) : NULL;
 	if (!bufs) {
 		kvfree(xfer);
 		kvfree(mem);
@@ -249,6 +285,7 @@ int fpgadma_set_ring(struct fpgadma_dev *fdev, u32 count, u32 size)
 	spin_lock_irq(&fdev->ring_lock);
 	fpgadma_ring_init(&fdev->ring, count, mem);
 	fdev->buf_size = size;
+	fdev->cached = bufs->kind == FPGADMA_RING_MEM_CACHED;
 	fdev->gen++;
 	spin_unlock_irq(&fdev->ring_lock);
 	swap(fdev->ring_mem, mem);
@@ -265,7 +302,10 @@ int fpgadma_set_ring(struct fpgadma_dev *fdev, u32 count, u32 size)
 	return 0;
 }
 
-/* The buffers @index[0..n) as the engine wants them, in fdev->xfer. */
+/*
+ * The buffers @index[0..n) as the engine wants them, in fdev->xfer, their
+ * memory handed to the device. The ring streams, so its memory is there.
+ */
 static const struct fpgadma_xfer *fpgadma_xfers(struct fpgadma_dev *fdev,
 						const u32 *index, u32 n)
 {
@@ -276,6 +316,7 @@ static const struct fpgadma_xfer *fpgadma_xfers(struct fpgadma_dev *fdev,
 	for (i = 0; i < n; i++) {
 		u32 b = index ? index[i] : i;
 
+		fpgadma_bufs_for_device(bufs, b);
 		fdev->xfer[i] = (struct fpgadma_xfer) {
 			.index = b,
 			.len = bufs->size,
@@ -283,6 +324,31 @@ static const struct fpgadma_xfer *fpgadma_xfers(struct fpgadma_dev *fdev,
 		};
 	}
 	return fdev->xfer;
+}
+
+/**
+ * fpgadma_sync_for_cpu() - make what the device wrote visible to the CPU
+ * @fdev:  the device.
+ * @gen:   stream generation the buffer was taken in.
+ * @index: the buffer, done or dequeued (no longer the device's).
+ * @len:   its bytes_used.
+ *
+ * Called before a record or the data of a cached buffer reaches the user.
+ * Nothing to do if the stream of @gen is over: its buffers go back to the
+ * device, or their memory away, without reaching the user.
+ */
+void fpgadma_sync_for_cpu(struct fpgadma_dev *fdev, u32 gen, u32 index,
+			  u32 len)
+{
+	bool live;
+
+	down_read(&fdev->mem_lock);
+	spin_lock_irq(&fdev->ring_lock);
+	live = fdev->gen == gen;
+	spin_unlock_irq(&fdev->ring_lock);
+	if (live)
+		fpgadma_bufs_for_cpu(fdev->bufs, index, len);
+	up_read(&fdev->mem_lock);
 }
 
 /**
@@ -496,7 +562,8 @@ struct fpgadma_dev *fpgadma_create(const struct fpgadma_hw *hw,
 
 	mutex_lock(&fdev->lock);
 	ret = fpgadma_set_ring(fdev, buf_count ?: fdev->info.def_count,
-			       buf_size ?: fdev->info.def_size);
+			       buf_size ?: fdev->info.def_size,
+			       FPGADMA_RING_MEM_AUTO);
 	mutex_unlock(&fdev->lock);
 	if (ret) {
 		dev_err(parent, "cannot allocate the default ring: %d\n", ret);
@@ -514,9 +581,10 @@ struct fpgadma_dev *fpgadma_create(const struct fpgadma_hw *hw,
 	if (ret)
 		goto err_free_irq;
 
-	dev_info(parent, "%s: %s engine, %u x %u byte buffers, irq %d\n",
+	dev_info(parent, "%s: %s engine, %u x %u byte %s buffers, irq %d\n",
 		 dev_name(&fdev->dev), engine->name, fdev->bufs->count,
-		 fdev->bufs->size, fdev->irq);
+		 fdev->bufs->size, fpgadma_mem_names[fdev->bufs->kind],
+		 fdev->irq);
 	return fdev;
 
 err_free_irq:
@@ -691,6 +759,19 @@ static ssize_t buf_size_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(buf_size);
 
+static ssize_t memory_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct fpgadma_dev *fdev = to_fdev(dev);
+	u32 kind;
+
+	mutex_lock(&fdev->lock);
+	kind = fdev->bufs->kind;
+	mutex_unlock(&fdev->lock);
+	return sysfs_emit(buf, "%s\n", fpgadma_mem_names[kind]);
+}
+static DEVICE_ATTR_RO(memory);
+
 static ssize_t engine_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
 {
@@ -718,6 +799,7 @@ static struct attribute *fpgadma_attrs[] = {
 	&dev_attr_buf_count.attr,
 	&dev_attr_buf_size.attr,
 	&dev_attr_engine.attr,
+	&dev_attr_memory.attr,
 	&dev_attr_streaming.attr,
 	&dev_attr_completed.attr.attr,
 	&dev_attr_dequeued.attr.attr,

@@ -72,7 +72,7 @@ extern "C" {
 
 /* Version of this API: major << 16 | minor. fpgadma_version() returns the
  * value the library was built with. */
-#define FPGADMA_LIB_API_VERSION	0x00010001
+#define FPGADMA_LIB_API_VERSION	0x00010002
 #define FPGADMA_LIB_VERSION_MAJOR(v)	((v) >> 16)
 #define FPGADMA_LIB_VERSION_MINOR(v)	((v) & 0xffff)
 
@@ -170,6 +170,28 @@ int fpgadma_stats(struct fpgadma *dev, struct fpgadma_counters *stats);
  * first. On failure the previous ring is kept.
  */
 int fpgadma_configure(struct fpgadma *dev, uint32_t buf_count, uint32_t buf_size);
+
+/*
+ * Ring memory (API 1.2; the UAPI header's FPGADMA_RING_MEM_* explain the
+ * kinds). FPGADMA_MEM_AUTO lets the driver choose: cached memory for a
+ * device that does not snoop CPU caches, coherent memory otherwise.
+ */
+#define FPGADMA_MEM_AUTO	0
+#define FPGADMA_MEM_COHERENT	1
+#define FPGADMA_MEM_CACHED	2
+
+/*
+ * fpgadma_configure() with a memory kind (API 1.2). -EOPNOTSUPP for
+ * COHERENT or CACHED if the driver cannot choose (no FPGADMA_CAP_MEMORY;
+ * its rings are coherent), -EINVAL for another value, -ENOMEM if the kind
+ * asked for cannot be had for this geometry.
+ */
+int fpgadma_configure_memory(struct fpgadma *dev, uint32_t buf_count,
+			     uint32_t buf_size, unsigned int memory);
+
+/* The current ring's memory (API 1.2): FPGADMA_MEM_COHERENT or
+ * FPGADMA_MEM_CACHED, or a negative errno. */
+int fpgadma_memory(struct fpgadma *dev);
 
 /* Start streaming (maps the ring on first use) / stop (every buffer goes
  * back to the driver; views taken before are stale). Stop on a handle that

@@ -311,11 +311,22 @@ API int fpgadma_stats(struct fpgadma *dev, struct fpgadma_counters *out)
 API int fpgadma_configure(struct fpgadma *dev, uint32_t buf_count,
 			  uint32_t buf_size)
 {
+	return fpgadma_configure_memory(dev, buf_count, buf_size,
+					FPGADMA_MEM_AUTO);
+}
+
+API int fpgadma_configure_memory(struct fpgadma *dev, uint32_t buf_count,
+				 uint32_t buf_size, unsigned int memory)
+{
 	struct fpgadma_ring_config cfg = { 0 };
 	int r;
 
-	if (!dev)
+	if (!dev || memory > FPGADMA_MEM_CACHED)
 		return -EINVAL;
+	if (memory != FPGADMA_MEM_AUTO && !(dev->caps & FPGADMA_CAP_MEMORY))
+		return -EOPNOTSUPP;
+	/* The library's values are the UAPI's. */
+	cfg.flags = memory;
 	if (dev->streaming)
 		return -EBUSY;
 	if (!buf_count || !buf_size) {
@@ -338,6 +349,21 @@ API int fpgadma_configure(struct fpgadma *dev, uint32_t buf_count,
 	if (r == -ENOTTY)
 		r = xioctl(dev->fd, FPGADMA_IOC_SET_RING_V1, &cfg);
 	return r;
+}
+
+API int fpgadma_memory(struct fpgadma *dev)
+{
+	struct fpgadma_info info;
+	int r;
+
+	if (!dev)
+		return -EINVAL;
+	memset(&info, 0, sizeof(info));
+	r = xioctl(dev->fd, FPGADMA_IOC_INFO, &info);
+	if (r)
+		return r;
+	return (info.flags & FPGADMA_INFO_CACHED) ? FPGADMA_MEM_CACHED :
+						    FPGADMA_MEM_COHERENT;
 }
 
 static int map_ring(struct fpgadma *dev)

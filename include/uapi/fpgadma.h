@@ -69,9 +69,33 @@
 #define FPGADMA_CAP_RECONFIG	(1U << 4)	/* FPGADMA_IOC_SET_RING */
 #define FPGADMA_CAP_COALESCE	(1U << 5)	/* FPGADMA_IOC_SET_COALESCE */
 #define FPGADMA_CAP_EXCHANGE	(1U << 6)	/* FPGADMA_IOC_EXCHANGE */
+#define FPGADMA_CAP_MEMORY	(1U << 7)	/* FPGADMA_RING_MEM_* kinds */
 
 /* fpgadma_info.flags */
 #define FPGADMA_INFO_STREAMING	(1U << 0)	/* a consumer is streaming */
+#define FPGADMA_INFO_CACHED	(1U << 1)	/* the ring is cached memory */
+
+/*
+ * fpgadma_ring_config.flags: the ring's memory (FPGADMA_CAP_MEMORY).
+ *
+ * COHERENT  one coherent DMA block for the whole ring. The CPU needs no
+ *           cache maintenance; on a device that does not snoop CPU caches
+ *           (many ARM SoCs without "dma-coherent") the kernel maps it
+ *           uncached, and reading it is several times slower.
+ * CACHED    cached pages per buffer; the driver cleans and invalidates the
+ *           caches when a buffer changes hands (when it goes back to the
+ *           device, and before its record or data reaches the reader). A
+ *           buffer is consistent only while the application holds it.
+ * AUTO      the module parameter "memory"; by default CACHED for a device
+ *           that does not snoop CPU caches, else COHERENT if one block of
+ *           the ring's size can be had, else CACHED.
+ * INFO reports which one the ring has (FPGADMA_INFO_CACHED); so does the
+ * device's sysfs attribute "memory".
+ */
+#define FPGADMA_RING_MEM_AUTO		0
+#define FPGADMA_RING_MEM_COHERENT	1
+#define FPGADMA_RING_MEM_CACHED		2
+#define FPGADMA_RING_MEM_MASK		3
 
 #define FPGADMA_NAME_LEN	16
 
@@ -117,7 +141,8 @@ struct fpgadma_info {
  * @buf_count: number of buffers, 1..max_buf_count.
  * @buf_size:  bytes per buffer, a multiple of the page size, at most
  *             max_buf_size; buf_count * buf_size at most max_ring_size.
- * @flags:     zero.
+ * @flags:     FPGADMA_RING_MEM_* (zero: AUTO); other bits zero. A driver
+ *             without FPGADMA_CAP_MEMORY accepts only zero.
  * @reserved:  zero.
  *
  * Allowed only while nobody streams (EBUSY) and the ring is not mapped

@@ -12,7 +12,9 @@
 # copy of driver/, tests/model/ and include/; the tree is not touched), put
 # into a copy of $STAGE with /faultinj and
 # /guest.d/zx-faultinj.sh (and the KFENCE check of the matrix lane), and
-# booted with cma=, kmemleak=on and kfence.sample_interval=1. vm-run.sh
+# booted with cma=, kmemleak=on, kfence.sample_interval=1 and cached ring
+# memory (fpgadma.memory=cached: its cache handoffs are what DMA-API
+# debugging checks; the memory subtests stream both kinds). vm-run.sh
 # fails the run on any BUG/WARNING/Oops/KASAN/KFENCE/DMA-API/lockdep/hung
 # task line. DMA-API checks are not restricted with dma_debug_driver=:
 # the filter (kernel/dma/debug.c driver_filter()) hides the "pending DMA
@@ -110,7 +112,7 @@ fi
 vmstart=$SECONDS
 out=$(scripts/vm-run.sh --kernel "$kdir/bzImage" --initrd "$ddir/initramfs.cpio.gz" \
 	--edu 2 --mem 1024 --timeout "${DEBUG_TIMEOUT:-3000}" \
-	--append "cma=128M@0-256M kmemleak=on kfence.sample_interval=1 acpi=noirq" \
+	--append "cma=128M@0-256M kmemleak=on kfence.sample_interval=1 acpi=noirq fpgadma.memory=cached" \
 	--log "$ddir/vm.log" --label debug)
 printf '%s\n' "$out" | sed "s/^\(PASS\|FAIL\): /&debug:/" >> "$RESULTS"
 grep -E "^(FAIL: debug:|  log:)" "$RESULTS" || true

@@ -46,6 +46,15 @@ unload() {
 	mod_loaded && rmmod $MOD
 }
 
+# fpgadma.memory=KIND on the kernel command line: every load's ring memory.
+KOPT=
+read -r cmdline < /proc/cmdline
+case " $cmdline " in
+*" fpgadma.memory="*)
+	KOPT=${cmdline##*fpgadma.memory=}
+	KOPT="memory=${KOPT%% *}" ;;
+esac
+
 # load [model] PARAMS...: insmod fpgadma with PARAMS (and then the model
 # when asked for) and wait for the nodes of two edu devices (and the
 # model's).
@@ -56,7 +65,7 @@ load() {
 		want=3
 		shift
 	fi
-	insmod $KO "$@" || return 1
+	insmod $KO ${KOPT:+"$KOPT"} "$@" || return 1
 	if [ $want = 3 ] && ! insmod $MODEL_KO; then
 		rmmod $MOD
 		return 1

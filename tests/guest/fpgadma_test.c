@@ -99,7 +99,7 @@ static bool t_info_reserved(void *arg)
 			return failf("stats.reserved[%d] = 0x%llx", i,
 				     (unsigned long long)st.reserved[i]);
 	}
-	if (info.flags & ~FPGADMA_INFO_STREAMING)
+	if (info.flags & ~(FPGADMA_INFO_STREAMING | FPGADMA_INFO_CACHED))
 		return failf("info.flags 0x%x has unknown bits", info.flags);
 	return true;
 }
@@ -278,6 +278,7 @@ static const struct {
 	{ "reconfig", cmd_reconfig },
 	{ "drops", cmd_drops },
 	{ "modes", cmd_modes },
+	{ "memory", cmd_memory },
 	{ "badinput", cmd_badinput },
 	{ "copy", cmd_copy },
 	{ "unbind-reader", cmd_unbind_reader },

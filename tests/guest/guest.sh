@@ -16,6 +16,17 @@ N1=/dev/fpgadma1
 N2=/dev/fpgadma2
 KNOBS=/sys/devices/fpgadma-model.0
 
+# The ring memory of the whole run: fpgadma.memory=KIND on the kernel
+# command line (busybox insmod does not read it) becomes every insmod's
+# memory=KIND.
+KOPT=
+read -r cmdline < /proc/cmdline
+case " $cmdline " in
+*" fpgadma.memory="*)
+	KOPT=${cmdline##*fpgadma.memory=}
+	KOPT="memory=${KOPT%% *}" ;;
+esac
+
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1: $2"; }
 
@@ -68,8 +79,8 @@ run_sub() {
 	run_prog "$1" $((300 * ${FPGADMA_TEST_TIMESCALE:-1})) $T "$1"
 }
 
-if ! insmod $KO; then
-	fail insmod "insmod $KO failed"
+if ! insmod $KO ${KOPT:+"$KOPT"}; then
+	fail insmod "insmod $KO ${KOPT:+"$KOPT"} failed"
 	exit 0
 fi
 pass insmod
@@ -88,7 +99,18 @@ else
 	fail "irq-mode-$want" "$(grep fpgadma /proc/interrupts)"
 fi
 
-for sub in probe stream reconfig drops modes badinput copy; do
+# Every ring of the run is of the kind asked for.
+if [ -n "$KOPT" ]; then
+	name="memory-kind-${KOPT#memory=}"
+	got=$(cat /sys/class/fpgadma/fpgadma0/memory 2>&1)
+	if [ "$got" = "${KOPT#memory=}" ]; then
+		pass "$name"
+	else
+		fail "$name" "fpgadma0's memory is '$got'"
+	fi
+fi
+
+for sub in probe stream reconfig drops modes memory badinput copy; do
 	run_sub $sub
 done
 
@@ -112,7 +134,7 @@ if ! kill -0 $holder 2>/dev/null; then
 	fail $name "hold-open exited early"
 elif rmmod $MOD 2>/dev/null; then
 	fail $name "rmmod succeeded while $N0 was open"
-	insmod $KO
+	insmod $KO ${KOPT:+"$KOPT"}
 	wait_nodes present 50
 elif ! mod_loaded; then
 	fail $name "module gone from /proc/modules although rmmod failed"
@@ -143,7 +165,7 @@ mod_loaded && rmmod $MOD
 err=
 i=1
 while [ $i -le 20 ] && [ -z "$err" ]; do
-	if ! insmod $KO; then
+	if ! insmod $KO ${KOPT:+"$KOPT"}; then
 		err="cycle $i: insmod failed"
 	elif ! wait_nodes present 50; then
 		err="cycle $i: nodes did not appear"
@@ -159,17 +181,17 @@ done
 if [ -z "$err" ]; then pass $name; else fail $name "$err"; fi
 
 # A ring beyond the guest's DMA-able memory: ENOMEM, old ring intact.
-if insmod $KO max_ring_mb=2048 && wait_nodes present 50; then
+if insmod $KO ${KOPT:+"$KOPT"} max_ring_mb=2048 && wait_nodes present 50; then
 	run_sub enomem
 	rmmod $MOD
 else
-	fail enomem.load "insmod $KO max_ring_mb=2048 failed"
+	fail enomem.load "insmod $KO ${KOPT:+"$KOPT"} max_ring_mb=2048 failed"
 fi
 
 # The stream engine through its software model, a module of its own; then
 # the device's lifetime against its users (unbind/rebind of its platform
 # device).
-if insmod $KO && insmod $MODEL_KO && wait_nodes present 50 &&
+if insmod $KO ${KOPT:+"$KOPT"} && insmod $MODEL_KO && wait_nodes present 50 &&
    wait_path present $N2 50; then
 	run_sub model
 	run_sub lifetime
@@ -231,7 +253,7 @@ if insmod $KO && insmod $MODEL_KO && wait_nodes present 50 &&
 	model_loaded && rmmod fpgadma_model
 	rmmod $MOD
 else
-	fail model.load "insmod $KO; insmod $MODEL_KO failed, or no $N2"
+	fail model.load "insmod $KO ${KOPT:+"$KOPT"}; insmod $MODEL_KO failed, or no $N2"
 fi
 model_loaded && rmmod fpgadma_model
 
@@ -241,8 +263,8 @@ model_loaded && rmmod fpgadma_model
 mod_loaded && rmmod $MOD
 for p in max_buf_count=4294967295 max_buf_size=4294967295; do
 	name="params.refused.${p%%=*}"
-	if insmod $KO "$p" 2>/dev/null; then
-		fail "$name" "insmod $KO $p loaded; an out-of-range limit must fail with EINVAL"
+	if insmod $KO ${KOPT:+"$KOPT"} "$p" 2>/dev/null; then
+		fail "$name" "insmod $KO ${KOPT:+"$KOPT"} $p loaded; an out-of-range limit must fail with EINVAL"
 		if wait_nodes present 50; then
 			timeout -s KILL 300 $T ring-limits > /dev/null 2>&1
 		fi
@@ -256,13 +278,13 @@ for p in max_buf_count=4294967295 max_buf_size=4294967295; do
 done
 # Large but valid limits load, and SET_RING at them fails cleanly or works.
 name=params.large-valid-load
-if insmod $KO max_buf_count=65536 max_buf_size=1073741824 max_ring_mb=65536 &&
+if insmod $KO ${KOPT:+"$KOPT"} max_buf_count=65536 max_buf_size=1073741824 max_ring_mb=65536 &&
 	wait_nodes present 50; then
 	pass $name
 	run_sub ring-limits
 	rmmod $MOD
 else
-	fail $name "insmod $KO max_buf_count=65536 max_buf_size=1073741824 max_ring_mb=65536 failed"
+	fail $name "insmod $KO ${KOPT:+"$KOPT"} max_buf_count=65536 max_buf_size=1073741824 max_ring_mb=65536 failed"
 	mod_loaded && rmmod $MOD
 fi
 

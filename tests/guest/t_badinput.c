@@ -150,12 +150,12 @@ static bool bi_set_ring_v1_reserved(void *arg)
 					 .reserved = 1 };
 	struct fpgadma_ring_config f = { .buf_count = c->info.buf_count,
 					 .buf_size = c->info.buf_size,
-					 .flags = 1 };
+					 .flags = 1U << 2 };
 
 	return EXPECT_ERRNO(ioctl(c->fd, FPGADMA_IOC_SET_RING_V1, &r), EINVAL,
 			    "SET_RING_V1 reserved = 1") &&
 	       EXPECT_ERRNO(ioctl(c->fd, FPGADMA_IOC_SET_RING_V1, &f), EINVAL,
-			    "SET_RING_V1 flags = 1");
+			    "SET_RING_V1 with an unknown flag");
 }
 
 static bool bi_mremap_grow(void *arg)

@@ -360,7 +360,8 @@ static void rc_bad_values(struct rctx *c, bool run)
 		{ "bad.wrap32-64k-x-64k", 0x10000, 0x10000, 0, 0 },
 		{ "bad.wrap32-to-one-page", 0x100001, 0x1000, 0, 0 },
 		{ "bad.wrap32-max", 0xffffffff, 0xfffff000, 0, 0 },
-		{ "bad.flags-nonzero", 8, pg, 1, 0 },
+		{ "bad.flags-both-kinds", 8, pg, FPGADMA_RING_MEM_MASK, 0 },
+		{ "bad.flags-unknown-bit", 8, pg, 1U << 2, 0 },
 		{ "bad.flags-high-bit", 8, pg, 0x80000000, 0 },
 		{ "bad.reserved-nonzero", 8, pg, 0, 1 },
 	};

@@ -454,6 +454,33 @@ static bool t_reconfigure(struct fpgadma *dev)
 	return ok;
 }
 
+/* API 1.2: each memory kind on request, reported back, and it streams. */
+static bool t_memory(struct fpgadma *dev)
+{
+	static const unsigned int kinds[] = { FPGADMA_MEM_COHERENT, FPGADMA_MEM_CACHED };
+	struct fpgadma_view v;
+	bool ok = true;
+
+	for (size_t k = 0; ok && k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		const uint8_t *base = NULL;
+
+		ok = EXPECT(fpgadma_configure_memory(dev, 8, 8192, kinds[k]), 0) &&
+		     EXPECT(fpgadma_memory(dev), (int)kinds[k]) &&
+		     EXPECT(fpgadma_start(dev), 0);
+		for (int i = 0; ok && i < 10; i++)
+			ok = EXPECT(fpgadma_next(dev, &v, 3000), 0) &&
+			     check_view(&v, 8192, &base) &&
+			     EXPECT(fpgadma_release(dev, &v), 0);
+		ok = EXPECT(fpgadma_stop(dev), 0) && ok;
+	}
+	ok = ok && EXPECT(fpgadma_configure_memory(dev, 8, 8192, 3), -EINVAL) &&
+	     EXPECT(fpgadma_memory(dev), FPGADMA_MEM_CACHED) &&
+	     EXPECT(fpgadma_configure_memory(NULL, 8, 8192, 0), -EINVAL) &&
+	     EXPECT(fpgadma_memory(NULL), -EINVAL) &&
+	     EXPECT(fpgadma_configure_memory(dev, 16, 4096, FPGADMA_MEM_AUTO), 0);
+	return ok;
+}
+
 static bool t_copy(void)
 {
 	struct fpgadma *dev = NULL;
@@ -722,6 +749,7 @@ int main(int argc, char **argv)
 	fpgadma_stop(dev);	/* held views are stale now */
 	report("stream-signals", t_stream_signals(dev));
 	report("reconfigure", t_reconfigure(dev));
+	report("memory", t_memory(dev));
 	report("exchange-edu", t_exchange_edu(dev));
 	fpgadma_close(dev);
 	report("exchange-model", t_exchange_model());

@@ -123,7 +123,9 @@ static const char *irq_mode(struct pci_dev *d, int caps_known)
 }
 
 static const char *attrs[] = { "engine", "buf_count", "buf_size", "streaming",
-			       "completed", "dequeued", "released", "dropped", "irqs" };
+			       "completed", "dequeued", "released", "dropped", "irqs",
+			       "memory" };
+#define ATTR_MEMORY 9
 #define N_ATTRS (sizeof(attrs) / sizeof(attrs[0]))
 
 /* Find /sys/class/fpgadma/<node> whose device is @bdf. */
@@ -258,7 +260,7 @@ static void show(struct pci_access *pacc, struct pci_dev *d, const char *engine)
 			printf(", \"%s\": ", attrs[i]);
 			if (!vals[i][0])
 				printf("null");
-			else if (i == 0)
+			else if (i == 0 || i == ATTR_MEMORY)
 				jstr(vals[i]);
 			else
 				printf("%s", vals[i]);
@@ -302,8 +304,9 @@ static void show(struct pci_access *pacc, struct pci_dev *d, const char *engine)
 	printf("  driver: %s, IRQ %d (%s)\n", driver[0] ? driver : "none (not bound)",
 	       d->irq, driver[0] ? irq : "not enabled");
 	if (has_node) {
-		printf("  /dev/%s: engine %s, ring %s x %s bytes, streaming %s\n", node,
-		       vals[0], vals[1], vals[2], vals[3]);
+		printf("  /dev/%s: engine %s, ring %s x %s bytes of %s memory, streaming %s\n",
+		       node, vals[0], vals[1], vals[2],
+		       vals[ATTR_MEMORY][0] ? vals[ATTR_MEMORY] : "coherent", vals[3]);
 		printf("  counters: completed %s, dequeued %s, released %s, dropped %s, irqs %s\n",
 		       vals[4], vals[5], vals[6], vals[7], vals[8]);
 	} else if (!strcmp(driver, "fpgadma")) {
