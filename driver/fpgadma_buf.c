@@ -117,10 +117,16 @@ struct fpgadma_bufs *fpgadma_bufs_alloc(struct device *dev, u32 count,
 	bufs->dev = get_device(dev);
 	bufs->count = count;
 	bufs->size = size;
+	/*
+	 * __GFP_RETRY_MAYFAIL: behind an IOMMU the buffers are gathered page
+	 * by page from any zone, and a ring larger than free memory would
+	 * OOM-kill tasks instead of failing SET_RING with ENOMEM.
+	 */
 	for (i = 0; i < count; i++) {
 		bufs->buf[i].cpu = dma_alloc_coherent(dev, size,
 						      &bufs->buf[i].dma,
-						      GFP_KERNEL | __GFP_NOWARN);
+						      GFP_KERNEL | __GFP_NOWARN |
+						      __GFP_RETRY_MAYFAIL);
 		if (!bufs->buf[i].cpu) {
 			fpgadma_bufs_free(bufs);
 			return NULL;
