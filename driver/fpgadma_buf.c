@@ -43,6 +43,14 @@
 #define FPGADMA_FS_MAGIC	0x46444d41
 
 /*
+ * A ring larger than free memory must fail SET_RING with ENOMEM, not wake
+ * the OOM killer: behind an IOMMU, coherent memory is gathered page by page
+ * from any zone, where nothing else holds the OOM killer back (the IOMMU
+ * lane's ring-limits test found it).
+ */
+#define FPGADMA_GFP	(GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL)
+
+/*
  * A pseudo file system whose inodes give each device one address space
  * (DRM does the same). No owner module: the mount is pinned only while a
  * device exists, and devices are gone before the module can unload.
@@ -131,7 +139,7 @@ static int fpgadma_alloc_coherent(struct fpgadma_bufs *bufs)
 	if (bufs->bytes != (size_t)bufs->bytes)
 		return -ENOMEM;
 	bufs->cpu = dma_alloc_coherent(bufs->dev, bufs->bytes, &bufs->dma,
-				       GFP_KERNEL | __GFP_NOWARN);
+				       FPGADMA_GFP);
 	if (!bufs->cpu)
 		return -ENOMEM;
 	bufs->nalloc = 1;
@@ -151,8 +159,7 @@ static int fpgadma_alloc_cached(struct fpgadma_bufs *bufs)
 		struct fpgadma_buf *b = &bufs->buf[i];
 
 		b->page = dma_alloc_pages(bufs->dev, bufs->size, &b->dma,
-					  DMA_FROM_DEVICE,
-					  GFP_KERNEL | __GFP_NOWARN);
+					  DMA_FROM_DEVICE, FPGADMA_GFP);
 		if (!b->page) {
 			fpgadma_bufs_free_dma(bufs);
 			return -ENOMEM;
