@@ -416,6 +416,29 @@ static int fpgadma_wait_done(struct fpgadma_dev *fdev, struct file *filp,
 }
 
 /*
+ * Cached memory: make what the device wrote into the buffers of @rec[0..n)
+ * (done, so no longer the device's) visible to the CPU, before their
+ * records or bytes reach the user. Nothing to do if the stream of @gen is
+ * over: its buffers go back to the device, or their memory away, without
+ * reaching the user.
+ */
+static void fpgadma_sync_for_cpu(struct fpgadma_dev *fdev, u32 gen,
+				 const struct fpgadma_record *rec, u32 n)
+{
+	bool live;
+	u32 i;
+
+	down_read(&fdev->mem_lock);
+	spin_lock_irq(&fdev->ring_lock);
+	live = fdev->gen == gen;
+	spin_unlock_irq(&fdev->ring_lock);
+	for (i = 0; live && i < n; i++)
+		fpgadma_bufs_for_cpu(fdev->bufs, rec[i].index,
+				     rec[i].bytes_used);
+	up_read(&fdev->mem_lock);
+}
+
+/*
  * Copy up to @max records of ready buffers to @buf, then hand the buffers
  * to the user. Returns the number of records, or -EPIPE/-EFAULT. Nothing is
  * dequeued unless its record reached user space. Called with read_lock
@@ -458,9 +481,7 @@ static ssize_t fpgadma_take_records(struct fpgadma_dev *fdev, u32 gen,
 		if (!n)
 			break;
 		if (cached)
-			for (i = 0; i < n; i++)
-				fpgadma_sync_for_cpu(fdev, gen, rec[i].index,
-						     rec[i].bytes_used);
+			fpgadma_sync_for_cpu(fdev, gen, rec, n);
 		if (copy_to_user(buf + taken, rec, n * sizeof(rec[0])))
 			return taken ?: -EFAULT;
 
@@ -557,6 +578,7 @@ static size_t fpgadma_copy_bytes(struct fpgadma_file *f, u32 gen,
 	struct fpgadma_dev *fdev = f->fdev;
 	struct fpgadma_copy *cp = &f->copy;
 	size_t copied = 0, n;
+	bool cached;
 	u32 index;
 
 	if (cp->held && cp->gen != gen)
@@ -571,6 +593,7 @@ static size_t fpgadma_copy_bytes(struct fpgadma_file *f, u32 gen,
 				*err = fpgadma_ring_dequeue(&fdev->ring, &index);
 			if (!*err)
 				cp->len = fdev->ring.meta[index].bytes_used;
+			cached = fdev->cached;
 			spin_unlock_irq(&fdev->ring_lock);
 			if (*err)
 				break;
@@ -578,7 +601,13 @@ static size_t fpgadma_copy_bytes(struct fpgadma_file *f, u32 gen,
 			cp->offset = 0;
 			WRITE_ONCE(cp->gen, gen);
 			WRITE_ONCE(cp->held, true);
-			fpgadma_sync_for_cpu(fdev, gen, index, cp->len);
+			if (cached) {
+				struct fpgadma_record r = {
+					.index = index, .bytes_used = cp->len,
+				};
+
+				fpgadma_sync_for_cpu(fdev, gen, &r, 1);
+			}
 		}
 		n = fpgadma_copy_out(fdev, gen, buf + copied, cp->index,
 				     cp->offset,

@@ -190,8 +190,6 @@ void fpgadma_destroy(struct fpgadma_dev *fdev);
 void fpgadma_shutdown(struct fpgadma_dev *fdev);
 int fpgadma_set_ring(struct fpgadma_dev *fdev, u32 count, u32 size,
 		     u32 kind);
-void fpgadma_sync_for_cpu(struct fpgadma_dev *fdev, u32 gen, u32 index,
-			  u32 len);
 int fpgadma_stream_start(struct fpgadma_dev *fdev, struct file *owner,
 			 bool copy_mode);
 int fpgadma_stream_stop(struct fpgadma_dev *fdev);

@@ -327,31 +327,6 @@ static const struct fpgadma_xfer *fpgadma_xfers(struct fpgadma_dev *fdev,
 }
 
 /**
- * fpgadma_sync_for_cpu() - make what the device wrote visible to the CPU
- * @fdev:  the device.
- * @gen:   stream generation the buffer was taken in.
- * @index: the buffer, done or dequeued (no longer the device's).
- * @len:   its bytes_used.
- *
- * Called before a record or the data of a cached buffer reaches the user.
- * Nothing to do if the stream of @gen is over: its buffers go back to the
- * device, or their memory away, without reaching the user.
- */
-void fpgadma_sync_for_cpu(struct fpgadma_dev *fdev, u32 gen, u32 index,
-			  u32 len)
-{
-	bool live;
-
-	down_read(&fdev->mem_lock);
-	spin_lock_irq(&fdev->ring_lock);
-	live = fdev->gen == gen;
-	spin_unlock_irq(&fdev->ring_lock);
-	if (live)
-		fpgadma_bufs_for_cpu(fdev->bufs, index, len);
-	up_read(&fdev->mem_lock);
-}
-
-/**
  * fpgadma_stream_start() - queue every buffer and start the engine
  * @fdev:      the device; fdev->lock held; not streaming.
  * @owner:     the file that streams from now on.

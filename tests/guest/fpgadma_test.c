@@ -289,6 +289,7 @@ static const struct {
 	{ "ring-limits", cmd_ring_limits },
 	{ "model-restart", cmd_model_restart },
 	{ "model-nocoalesce", cmd_model_nocoalesce },
+	{ "release-4096", cmd_release_4096 },
 };
 
 static void usage(void)

@@ -257,6 +257,17 @@ else
 fi
 model_loaded && rmmod fpgadma_model
 
+# The largest RELEASE, on a 4096-buffer ring of the model, timed.
+mod_loaded && rmmod $MOD
+if insmod $KO ${KOPT:+"$KOPT"} max_buf_count=4096 && insmod $MODEL_KO &&
+   wait_path present $N2 50; then
+	run_sub release-4096
+else
+	fail model.release-4096 "insmod $KO max_buf_count=4096; insmod $MODEL_KO failed, or no $N2"
+fi
+model_loaded && rmmod fpgadma_model
+mod_loaded && rmmod $MOD
+
 # Module parameters: out of range is refused at load (EINVAL). When such a
 # load succeeds anyway, SET_RING at its limits shows what it leads to (a
 # kernel WARNING fails the VM run).

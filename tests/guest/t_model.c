@@ -137,6 +137,7 @@ static void model_close(struct mctx *c)
 	knob_write(c, "rate", 0);
 	knob_write(c, "fill", 2);
 	knob_write(c, "stuck", 0);
+	knob_write(c, "gone", 0);
 }
 
 /* Check one record and its buffer; updates the expected sequence. */
@@ -932,6 +933,82 @@ static bool t_stuck_stop(void *arg)
 	return ok;
 }
 
+/*
+ * Surprise removal: every register reads all-ones. STOP must see a dead
+ * device at once (no poll for the RUNNING bit, which all-ones has set,
+ * then a reset) and report the stream stopped, not quarantine the
+ * buffers. Once the device is back, it streams again.
+ */
+static bool t_gone_stop(void *arg)
+{
+	struct mctx *c = arg;
+	uint64_t ms = 0;
+	bool ok;
+
+	ok = model_open(c, 16, 4096, 0) && pump(c, 50, true) &&
+	     knob_write(c, "gone", 1);
+	if (ok) {
+		uint64_t t0 = now_ns();
+
+		ok = EXPECT_OK(ioctl(c->fd, FPGADMA_IOC_STOP),
+			       "STOP of a device that reads all-ones");
+		ms = (now_ns() - t0) / 1000000;
+	}
+	/* The stop poll alone would take a second (FSE_STOP_TIMEOUT_US). */
+	if (ok && ms >= 500)
+		ok = failf("STOP of a gone device took %llu ms: it polled",
+			   (unsigned long long)ms);
+	if (c->ring)
+		munmap(c->ring, ring_bytes(&c->info));
+	c->ring = NULL;
+	ok = ok && EXPECT_OK(ioc_set_ring(c->fd, 16, 4096, 0, 0),
+			     "SET_RING after it (not quarantined)");
+	ok = knob_write(c, "gone", 0) && ok;
+	model_close(c);
+	if (ok) {
+		ok = model_open(c, 16, 4096, 0) && pump(c, 50, true);
+		model_close(c);
+	}
+	return ok;
+}
+
+/*
+ * A completion whose sequence number disagrees with the engine's count
+ * (drops included) is flagged FPGADMA_REC_ERROR; the engine then follows
+ * the device's count, so the next one may be flagged too, and the stream
+ * goes on with its data intact.
+ */
+static bool t_bad_sequence(void *arg)
+{
+	struct mctx *c = arg;
+	struct fpgadma_record r[BATCH];
+	unsigned int seen = 0, flagged = 0;
+	bool ok;
+
+	ok = model_open(c, 16, 4096, 0) && pump(c, 20, true) &&
+	     knob_write(c, "bad_seq", 1);
+	while (ok && seen < 100) {
+		long got = read_records(c, r, BATCH), i;
+
+		if (got < 0) {
+			ok = false;
+			break;
+		}
+		for (i = 0; ok && i < got; i++) {
+			ok = check_record(c, &r[i], true);
+			flagged += !!(r[i].flags & FPGADMA_REC_ERROR);
+		}
+		ok = ok && release_records(c, r, got);
+		seen += (unsigned int)got;
+	}
+	if (ok && (flagged < 1 || flagged > 2))
+		ok = failf("%u of %u records flagged after one wrong sequence number, expected 1 or 2",
+			   flagged, seen);
+	ok = ok && pump(c, 20, true);
+	model_close(c);
+	return ok;
+}
+
 static bool t_restart(void *arg)
 {
 	struct mctx *c = arg;
@@ -965,6 +1042,8 @@ int cmd_model(const char *dev)
 		{ "model.stop-in-long-window", 30, t_stop_long_window, false, false },
 		{ "model.stuck-ignores-reset", 30, t_stuck_reset, false, false },
 		{ "model.stuck-stop-quarantines", 60, t_stuck_stop, false, false },
+		{ "model.gone-stops-at-once", 60, t_gone_stop, false, false },
+		{ "model.bad-sequence-flagged", 60, t_bad_sequence, false, false },
 		{ "model.restart-after-faults", 60, t_restart, false, false },
 	};
 
@@ -1047,5 +1126,67 @@ int cmd_model_nocoalesce(const char *dev)
 
 	(void)dev;
 	RUN_STEPS(steps, &c);
+	return test_failures();
+}
+
+/*
+ * release-4096: the largest RELEASE (FPGADMA_RELEASE_MAX indices) on a
+ * 4096-buffer ring of the model, timed. Its interrupts-off sections (the
+ * ring's release under ring_lock, then the engine's posting in chunks)
+ * are inside the ioctl, so its wall time bounds the longest of them; the
+ * lane prints the figure for the record (docs/performance.md). Needs
+ * fpgadma loaded with max_buf_count=4096.
+ */
+#define REL_N		4096U
+#define REL_ROUNDS	5
+
+static bool t_release_4096(void *arg)
+{
+	struct mctx *c = arg;
+	static uint32_t idx[REL_N];
+	struct fpgadma_record r[BATCH];
+	uint64_t best = UINT64_MAX, worst = 0;
+	bool ok;
+
+	ok = model_open(c, REL_N, 4096, 0) && knob_write(c, "fill", 1);
+	for (int round = 0; ok && round < REL_ROUNDS; round++) {
+		uint32_t held = 0;
+		uint64_t t0, dt;
+
+		/* Hold every buffer: the device has none left. */
+		while (ok && held < REL_N) {
+			long got = read_records(c, r, BATCH), i;
+
+			ok = got > 0;
+			for (i = 0; ok && i < got; i++) {
+				ok = check_record(c, &r[i], false);
+				idx[held++] = r[i].index;
+			}
+		}
+		if (!ok)
+			break;
+		t0 = now_ns();
+		ok = EXPECT_OK(ioc_release(c->fd, idx, REL_N, 0),
+			       "RELEASE of 4096 indices");
+		dt = now_ns() - t0;
+		best = dt < best ? dt : best;
+		worst = dt > worst ? dt : worst;
+	}
+	if (ok)
+		printf("# RELEASE of %u indices: %llu..%llu us over %d rounds (ioctl wall time, bounds its interrupts-off sections)\n",
+		       REL_N, (unsigned long long)(best / 1000),
+		       (unsigned long long)(worst / 1000), REL_ROUNDS);
+	/* And every released buffer comes back. */
+	ok = ok && pump(c, 2ULL * REL_N, false);
+	model_close(c);
+	return ok;
+}
+
+int cmd_release_4096(const char *dev)
+{
+	static struct mctx c;
+
+	(void)dev;
+	run_test("model.release-4096", 240, t_release_4096, &c);
 	return test_failures();
 }

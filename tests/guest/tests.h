@@ -18,5 +18,6 @@ int cmd_ring_limits(const char *dev);
 int cmd_model_restart(const char *dev);
 int cmd_model_nocoalesce(const char *dev);
 int cmd_memory(const char *dev);
+int cmd_release_4096(const char *dev);
 
 #endif /* FPGADMA_TESTS_H */

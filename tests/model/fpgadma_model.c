@@ -52,7 +52,7 @@
 #include <hw/fpgadma_stream_regs.h>
 
 #define FSE_MODEL_MIX		0x9e3779b97f4a7c15ULL
-#define FSE_MODEL_RING_MAX	1024
+#define FSE_MODEL_RING_MAX	4096
 #define FSE_MODEL_MAX_LEN	(4U << 20)
 #define FSE_MODEL_MAX_DEVICES	8
 #define FSE_MODEL_CAPS		(FSE_CAP_ADDR64 | FSE_CAP_COAL_COUNT | \
@@ -99,11 +99,16 @@ enum fse_fill {
  * @fill:        knob: enum fse_fill.
  * @len:         knob: bytes per buffer, 0 = the descriptor's length.
  * @stuck:       fault: 1 = ignore RUN clear and RESET.
+ * @gone:        fault: 1 = every register reads all-ones and writes are
+ *               lost, as for a PCIe device removed by surprise; the
+ *               device itself keeps going as it was.
  * @miss_irq:    fault: interrupts still to swallow.
  * @spurious_irq: fault: interrupts to raise with nothing new.
  * @short_xfer:  fault: completions still to cut short.
  * @bus_error:   fault: completions still to fail.
  * @stall_ms:    fault: stop producing for this long.
+ * @bad_seq:     fault: completions still to write with a wrong sequence
+ *               number (one more than it should be).
  * @burst:       fault: buffers to produce at once, ignoring the rate.
  * @irqs_raised: counter: interrupts raised.
  *
@@ -133,11 +138,13 @@ struct fse_model {
 	u32 fill;
 	u32 len;
 	u32 stuck;
+	u32 gone;
 	atomic_t miss_irq;
 	atomic_t spurious_irq;
 	atomic_t short_xfer;
 	atomic_t bus_error;
 	atomic_t stall_ms;
+	atomic_t bad_seq;
 	atomic_t burst;
 	atomic64_t irqs_raised;
 };
@@ -197,6 +204,10 @@ static int fse_model_reg_read(void *context, unsigned int reg,
 {
 	struct fse_model *m = context;
 
+	if (READ_ONCE(m->gone)) {
+		*val = U32_MAX;
+		return 0;
+	}
 	/* IRQ_ACK is write only; unlisted offsets are never written. */
 	*val = reg == FSE_REG_IRQ_ACK ? 0 : reg_get(m, reg);
 	return 0;
@@ -207,6 +218,9 @@ static int fse_model_reg_write(void *context, unsigned int reg,
 {
 	struct fse_model *m = context;
 	u32 cap = reg_get(m, FSE_REG_CAPS);
+
+	if (READ_ONCE(m->gone))
+		return 0;
 
 	switch (reg) {
 	case FSE_REG_DESC_HI:
@@ -334,11 +348,15 @@ static void fse_model_halt(struct fse_model *m)
 		~FSE_STATUS_RUNNING);
 }
 
-/* Go on producing: RUN set and no RESET, or stuck. */
+/*
+ * Go on producing: RUN set and no RESET, or stuck; never while gone (a
+ * removed device writes no memory).
+ */
 static bool fse_model_go(struct fse_model *m)
 {
-	return m->running && (READ_ONCE(m->stuck) ||
-			      reg_get(m, FSE_REG_CTRL) == FSE_CTRL_RUN);
+	return m->running && !READ_ONCE(m->gone) &&
+	       (READ_ONCE(m->stuck) ||
+		reg_get(m, FSE_REG_CTRL) == FSE_CTRL_RUN);
 }
 
 static void fse_model_fill(struct fse_model *m, u64 *buf, u32 bytes)
@@ -414,7 +432,8 @@ static bool fse_model_produce(struct fse_model *m)
 
 	cpl->bytes = cpu_to_le32(bytes);
 	cpl->lost = cpu_to_le32(m->lost);
-	cpl->sequence = cpu_to_le32((u32)m->produced);
+	cpl->sequence = cpu_to_le32((u32)m->produced +
+				    !!atomic_add_unless(&m->bad_seq, -1, 0));
 	/* The phase bit last: it tells the host the entry is complete. */
 	dma_wmb();
 	flags |= ((m->head / size) & 1) ? 0 : FSE_CPL_PHASE;
@@ -475,6 +494,9 @@ static u64 fse_model_step(struct fse_model *m)
 	u32 n, budget;
 	u64 now, wake;
 
+	/* Removed: nothing happens until it comes back (a knob write). */
+	if (READ_ONCE(m->gone))
+		return FSE_MODEL_IDLE;
 	if (!READ_ONCE(m->stuck)) {
 		if (ctrl & FSE_CTRL_RESET) {
 			fse_model_reset(m);
@@ -616,6 +638,9 @@ static ssize_t fse_knob_store(struct device *dev, struct device_attribute *attr,
 		atomic_add(val, field);
 	else
 		WRITE_ONCE(*(u32 *)field, val);
+	/* A device that comes back was powered off: not running. */
+	if (k->offset == offsetof(struct fse_model, gone) && !val)
+		reg_set(m, FSE_REG_CTRL, 0);
 	/* E.g. rate 0 -> N while idle, or stuck 1 -> 0. */
 	fse_model_kick(m);
 	return count;
@@ -642,12 +667,15 @@ static FSE_KNOB(fill, FSE_FILL_FULL, false);
 static FSE_KNOB(len, FSE_MODEL_MAX_LEN, false);
 /* 1: ignore RUN clear and RESET, keep running */
 static FSE_KNOB(stuck, 1, false);
+/* 1: registers read all-ones, writes are lost (surprise removal) */
+static FSE_KNOB(gone, 1, false);
 static FSE_KNOB(miss_irq, 1000, true);
 static FSE_KNOB(spurious_irq, 1000, true);
 static FSE_KNOB(short_xfer, 1000, true);
 static FSE_KNOB(bus_error, 1000, true);
 static FSE_KNOB(stall_ms, 10000, true);
 static FSE_KNOB(burst, 1024, true);
+static FSE_KNOB(bad_seq, 1000, true);
 
 static ssize_t produced_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
@@ -682,6 +710,8 @@ static struct attribute *fse_model_attrs[] = {
 	&fse_knob_bus_error.attr.attr,
 	&fse_knob_stall_ms.attr.attr,
 	&fse_knob_burst.attr.attr,
+	&fse_knob_gone.attr.attr,
+	&fse_knob_bad_seq.attr.attr,
 	&dev_attr_produced.attr,
 	&dev_attr_dropped.attr,
 	&dev_attr_irqs_raised.attr,
