@@ -8,7 +8,8 @@
 #   6.12 6.16 6.17 6.18 ... 7.x (the newest 7.*), e.g. 6.18-rt, 7.x-rt.
 # The newest release of that series and flavour that the mirror indexes is
 # resolved at run time from a private apt state ($CACHE/apt/, the host's
-# sources are not touched), so the matrix follows the mirror; if the
+# sources are not touched; refreshed when older than SUITE_KERNEL_MAX_AGE
+# seconds, default 1800), so the matrix follows the mirror; if the
 # mirror cannot be reached, the newest cached release of the series is
 # used. trixie-backports keeps older series' images indexed but drops
 # their headers from the index: those (headers, -common, linux-kbuild)
@@ -83,13 +84,21 @@ apt_opts=(-o "Dir::Etc::sourcelist=$adir/sources.list" -o Dir::Etc::sourceparts=
 	  -o Acquire::Languages=none -o APT::Sandbox::User=root)
 acache() { apt-cache "${apt_opts[@]}" "$@"; }
 
-# One "apt-get update" at a time over the shared lists.
+# One "apt-get update" at a time over the shared lists, and none if the
+# last good one is younger than SUITE_KERNEL_MAX_AGE seconds (default 1800:
+# one make check asks several times) and was for these sources.
 online=0
+age=${SUITE_KERNEL_MAX_AGE:-1800}
 if ((!offline)); then
-	if flock "$adir/update.lock" apt-get "${apt_opts[@]}" -q update > "$adir/update.log" 2>&1 &&
+	if [[ $adir/update.stamp -nt $adir/sources.list &&
+	      $(($(date +%s) - $(stat -c %Y "$adir/update.stamp"))) -lt $age ]]; then
+		online=1
+	elif flock "$adir/update.lock" apt-get "${apt_opts[@]}" -q update > "$adir/update.log" 2>&1 &&
 	   ! grep -qE '^(W|E): .*(Failed to fetch|Temporary failure|Could not)' "$adir/update.log"; then
 		online=1
+		touch "$adir/update.stamp"
 	else
+		rm -f "$adir/update.stamp"
 		log "apt-get update failed (see $adir/update.log); using what is cached"
 	fi
 fi
