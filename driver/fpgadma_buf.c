@@ -165,6 +165,15 @@ static int fpgadma_alloc_cached(struct fpgadma_bufs *bufs)
 			return -ENOMEM;
 		}
 		bufs->nalloc++;
+		/*
+		 * The allocation maps the pages for the device like
+		 * dma_map_page(), and DMA-API debugging wants that checked
+		 * (a non-NULL page comes with a valid address).
+		 */
+		if (dma_mapping_error(bufs->dev, b->dma)) {
+			fpgadma_bufs_free_dma(bufs);
+			return -ENOMEM;
+		}
 		b->cpu = page_address(b->page);
 		memset(b->cpu, 0, bufs->size);
 		/* The zeroes reach memory before the device owns the buffer. */

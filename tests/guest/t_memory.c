@@ -184,14 +184,18 @@ static bool m_syscalls(void *arg)
 	local = (struct iovec){ .iov_base = copy, .iov_len = 8192 };
 	remote = (struct iovec){ .iov_base = ring + MEM_SIZE - 4096, .iov_len = 8192 };
 	n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
-	if (ok && n < 0 && errno != EFAULT)
+	if (n < 0 && errno == ENOSYS) {
+		/* A kernel without CROSS_MEMORY_ATTACH (the debug kernel). */
+		printf("# process_vm_readv: not in this kernel\n");
+		n = -2;
+	} else if (ok && n < 0 && errno != EFAULT)
 		ok = failf("process_vm_readv of the mapping: %s, expected EFAULT or the bytes",
 			   strerror(errno));
 	else if (ok && n >= 0 && n != 8192)
 		ok = failf("process_vm_readv of the mapping returned %zd of 8192", n);
 	else if (ok && n == 8192)
 		ok = check_fill(copy, 8192, 0x5a, "bytes process_vm_readv got");
-	if (ok)
+	if (ok && n != -2)
 		printf("# process_vm_readv of a %s mapping: %s\n",
 		       (info.flags & FPGADMA_INFO_CACHED) ? "cached" : "coherent",
 		       n < 0 ? "EFAULT (not pinnable)" : "the same bytes (pinned)");
