@@ -31,9 +31,13 @@ struct bench_opts {
 	const char *skip;	/* --skip: sections left out, comma separated */
 	const char *json;	/* --json: output file */
 	const char *uio;	/* --uio: PCI address of the UIO baseline's edu */
+	unsigned int memory;	/* --memory: FPGADMA_MEM_* of sections 1, 2 and 4 */
 };
 
 extern struct bench_opts opt;
+
+/* "auto", "coherent", "cached" for FPGADMA_MEM_*, "?" for another value. */
+const char *mem_name(int kind);
 
 /* Alternating repetitions of each comparison: 1 with --quick, else 3. */
 int reps(void);
@@ -56,11 +60,17 @@ const char *note_at(size_t i);		/* NULL past the last */
 
 /* ---- results (core.c) ---------------------------------------------------- */
 
-/* What a figure was measured with. Strings are literals; 0 / NO_FILL: n/a. */
+/*
+ * What a figure was measured with. Strings are literals; 0 / NO_FILL /
+ * NULL: n/a. memory is the kind of memory the figure's ring got, as
+ * mem_name() names it (sections 1 to 3; n/a for the null calls, the
+ * malloc-only figure and latency's small rings).
+ */
 struct params {
 	const char *section, *test, *mode;
 	uint32_t buf_size, depth, batch;
 	int fill;
+	const char *memory;
 };
 
 struct result {
@@ -74,8 +84,8 @@ void record(const struct params *p, const char *metric, double value,
 const struct result *result_at(size_t i);	/* NULL past the last */
 /*
  * The first result matching sel, a list of "key=value" words that must all
- * hold: section, test, mode, metric, buf_size, ring_depth, batch, fill
- * (parameters that do not apply never match). NULL if none.
+ * hold: section, test, mode, metric, buf_size, ring_depth, batch, fill,
+ * memory (parameters that do not apply never match). NULL if none.
  */
 const struct result *result_find(const char *sel);
 /* "key=value ..." of r, as result_find() matches it. */
@@ -101,16 +111,22 @@ bool model_setup(unsigned long rate, int fill);
 struct stream {
 	struct fpgadma *dev;
 	struct fpgadma_devinfo info;
+	int memory;		/* the ring's kind: fpgadma_memory() */
 };
 
 /*
- * Open node, resize its ring (count 0: keep it), switch interrupt
- * moderation off, start it. FPGADMA_OPEN_COPY in flags: copy mode (starts
- * at the first read; moderation is left as the last record-mode stream set
- * it, which is off).
+ * Open node, resize its ring (count 0: keep it) with opt.memory, switch
+ * interrupt moderation off, start it. FPGADMA_OPEN_COPY in flags: copy mode
+ * (starts at the first read; moderation is left as the last record-mode
+ * stream set it, which is off).
  */
 bool stream_open(struct stream *s, const char *node, uint32_t count,
 		 uint32_t size, unsigned int flags);
+/* The same with the ring's memory kind: FPGADMA_MEM_*. */
+bool stream_open_mem(struct stream *s, const char *node, uint32_t count,
+		     uint32_t size, unsigned int flags, unsigned int memory);
+/* mem_name() of a ring's kind, NULL if it is not COHERENT or CACHED. */
+const char *ring_kind(int kind);
 void stream_close(struct stream *s);
 /* Start of the mapped ring, from any view into it. */
 const uint8_t *ring_base(const struct stream *s, const struct fpgadma_view *v);
@@ -121,7 +137,7 @@ uint32_t fit_depth(uint32_t want, uint32_t size, const struct fpgadma_devinfo *i
 
 void section_throughput(const struct fpgadma_devinfo *info);	/* throughput.c */
 void section_overhead(void);					/* overhead.c */
-void section_checksum(void);					/* checksum.c */
+void section_checksum(const struct fpgadma_devinfo *info);	/* checksum.c */
 void section_latency(void);					/* latency.c */
 
 /* Latency samples (latency.c). */

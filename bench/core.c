@@ -14,6 +14,26 @@
 struct bench_opts opt = { .primary_fill = 2, .skip = "", .json = "dma_throughput.json" };
 volatile uint64_t bench_sink;
 
+const char *mem_name(int kind)
+{
+	switch (kind) {
+	case FPGADMA_MEM_AUTO:
+		return "auto";
+	case FPGADMA_MEM_COHERENT:
+		return "coherent";
+	case FPGADMA_MEM_CACHED:
+		return "cached";
+	default:
+		return "?";
+	}
+}
+
+const char *ring_kind(int kind)
+{
+	return kind == FPGADMA_MEM_COHERENT || kind == FPGADMA_MEM_CACHED ?
+		       mem_name(kind) : NULL;
+}
+
 int reps(void)
 {
 	return opt.quick ? 1 : 3;
@@ -184,6 +204,8 @@ void result_key(const struct result *r, char *buf, size_t len)
 		append(buf, len, &used, " batch=%u", p->batch);
 	if (p->fill != NO_FILL)
 		append(buf, len, &used, " fill=%d", p->fill);
+	if (p->memory)
+		append(buf, len, &used, " memory=%s", p->memory);
 }
 
 /* Is w[wlen] one of the space-separated words of key? */

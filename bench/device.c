@@ -78,8 +78,8 @@ bool model_setup(unsigned long rate, int fill)
 	       knob("len", 0);
 }
 
-bool stream_open(struct stream *s, const char *node, uint32_t count,
-		 uint32_t size, unsigned int flags)
+bool stream_open_mem(struct stream *s, const char *node, uint32_t count,
+		     uint32_t size, unsigned int flags, unsigned int memory)
 {
 	const char *what = "open";
 	int r;
@@ -88,11 +88,16 @@ bool stream_open(struct stream *s, const char *node, uint32_t count,
 	r = fpgadma_open(&s->dev, node, flags);
 	if (!r && count) {
 		what = "configure";
-		r = fpgadma_configure(s->dev, count, size);
+		r = fpgadma_configure_memory(s->dev, count, size, memory);
 	}
 	if (!r) {
 		what = "info";
 		r = fpgadma_info(s->dev, &s->info);
+	}
+	if (!r) {
+		what = "memory";
+		s->memory = fpgadma_memory(s->dev);
+		r = s->memory < 0 ? s->memory : 0;
 	}
 	if (!r && !(flags & FPGADMA_OPEN_COPY)) {
 		/* One interrupt per buffer; edu has no moderation. */
@@ -106,11 +111,18 @@ bool stream_open(struct stream *s, const char *node, uint32_t count,
 		}
 	}
 	if (r) {
-		warn("%s %s (%u x %u): %s", what, node, count, size, fpgadma_strerror(r));
+		warn("%s %s (%u x %u, memory %s): %s", what, node, count, size,
+		     mem_name((int)memory), fpgadma_strerror(r));
 		stream_close(s);
 		return false;
 	}
 	return true;
+}
+
+bool stream_open(struct stream *s, const char *node, uint32_t count,
+		 uint32_t size, unsigned int flags)
+{
+	return stream_open_mem(s, node, count, size, flags, opt.memory);
 }
 
 void stream_close(struct stream *s)

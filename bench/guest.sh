@@ -50,11 +50,12 @@ grep -E 'fpgadma|uio' /proc/interrupts
 echo "BENCH-JSON-BEGIN"
 cat /tmp/bench.json
 echo "BENCH-JSON-END"
-# dma_throughput has no DONE line: its two reports stand for one.
+# dma_throughput has no DONE line: its JSON report stands for one (the host
+# renders the CSV from it).
 if [ $rc -ne 0 ]; then
 	echo "FAIL: bench.run: exit $rc"
-elif [ ! -s /tmp/bench.csv ] || [ ! -s /tmp/bench.json ]; then
-	echo "FAIL: bench.run: exit 0 without its CSV and JSON reports"
+elif [ ! -s /tmp/bench.json ]; then
+	echo "FAIL: bench.run: exit 0 without its JSON report"
 else
 	echo "PASS: bench.run"
 fi

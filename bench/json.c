@@ -3,15 +3,17 @@
  * dma_throughput's one machine format. scripts/bench-report.py renders the
  * table, the CSV and the plot data from it.
  *
- * { "tool", "kernel", "cpus", "quick", "primary_fill",
+ * { "tool", "kernel", "cpus", "quick", "primary_fill", "memory",
  *   "devices": { "model", "edu", "uio" },
  *   "targets": [ { name, what, why, primary, value, cmp, limit, result } ],
  *   "notes": [ "..." ],
  *   "results": [ { section, test, mode, metric, value, unit,
- *                  params: { buf_size, ring_depth, batch, fill } } ] }
+ *                  params: { buf_size, ring_depth, batch, fill, memory } } ] }
  *
- * A target's result is "met", "missed" or "n/a" (value and limit null); a
- * parameter that does not apply to a result is left out of its params.
+ * memory is --memory (auto, coherent, cached); a result's params.memory is
+ * the kind its own ring got (coherent, cached; see struct params). A target's result is "met", "missed" or "n/a" (value and
+ * limit null); a parameter that does not apply to a result is left out of
+ * its params.
  */
 #include <math.h>
 #include <stdio.h>
@@ -101,6 +103,10 @@ static void write_result(FILE *f, const struct result *r)
 	param(f, "ring_depth", p->depth, p->depth, &first);
 	param(f, "batch", p->batch, p->batch, &first);
 	param(f, "fill", p->fill, p->fill != NO_FILL, &first);
+	if (p->memory) {
+		json_field(f, "memory", p->memory, first);
+		first = false;
+	}
 	fputs("}}", f);
 }
 
@@ -123,6 +129,7 @@ bool write_json(const char *path)
 	json_key(f, "quick", false);
 	fputs(opt.quick ? "true" : "false", f);
 	json_num(f, "primary_fill", opt.primary_fill, true);
+	json_field(f, "memory", mem_name((int)opt.memory), false);
 	fputs(",\n  \"devices\": {", f);
 	json_field(f, "model", model.found ? model.node : "", true);
 	json_field(f, "edu", edu.found ? edu.node : "", false);

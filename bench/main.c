@@ -5,7 +5,8 @@
  *   1. zero copy vs copy mode, the consumer checksumming every byte
  *      (throughput.c);
  *   2. per-buffer overhead against null system calls (overhead.c);
- *   3. the checksum over the mapped ring vs malloc'd memory (checksum.c);
+ *   3. the checksum over the mapped ring vs malloc'd memory, on coherent
+ *      and on cached ring memory (checksum.c);
  *   4. interrupt-to-user latency on the model, on edu, and the UIO
  *      baseline (latency.c, uio.c).
  *
@@ -17,18 +18,33 @@
  *
  * Usage: dma_throughput [--json FILE] [--uio BDF] [--quick]
  *                       [--primary-fill 1|2] [--skip SECTIONS]
+ *                       [--memory auto|coherent|cached]
+ *
+ * --memory: the ring memory of sections 1, 2 and 4 (default auto: the
+ * driver's choice); section 3 always measures both kinds.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench.h"
+#include "uapi/fpgadma.h"
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: dma_throughput [--json FILE] [--uio BDF] [--quick]\n"
-		"                      [--primary-fill 1|2] [--skip throughput,overhead,checksum,latency]\n");
+		"                      [--primary-fill 1|2] [--skip throughput,overhead,checksum,latency]\n"
+		"                      [--memory auto|coherent|cached]\n");
 	exit(2);
+}
+
+static unsigned int parse_memory(const char *s)
+{
+	for (unsigned int kind = FPGADMA_MEM_AUTO; kind <= FPGADMA_MEM_CACHED; kind++)
+		if (!strcmp(s, mem_name((int)kind)))
+			return kind;
+	usage();
+	return FPGADMA_MEM_AUTO;	/* not reached */
 }
 
 static void parse_args(int argc, char **argv)
@@ -44,6 +60,8 @@ static void parse_args(int argc, char **argv)
 			opt.skip = argv[++i];
 		else if (i + 1 < argc && !strcmp(argv[i], "--primary-fill"))
 			opt.primary_fill = (int)strtol(argv[++i], NULL, 10);
+		else if (i + 1 < argc && !strcmp(argv[i], "--memory"))
+			opt.memory = parse_memory(argv[++i]);
 		else
 			usage();
 	}
@@ -84,16 +102,22 @@ int main(int argc, char **argv)
 	}
 	if (!model_info(&info))
 		return 1;
-	printf("model: max_buf_size %u, max_buf_count %u, max_ring_size %llu MiB, max_xfer %u\n",
-	       info.max_buf_size, info.max_buf_count,
-	       (unsigned long long)(info.max_ring_size / MIB), info.max_xfer);
+	printf("model: max_buf_size %u, max_buf_count %u, max_ring_size %llu MiB, max_xfer %u, "
+	       "memory kinds: %s\n", info.max_buf_size, info.max_buf_count,
+	       (unsigned long long)(info.max_ring_size / MIB), info.max_xfer,
+	       (info.caps & FPGADMA_CAP_MEMORY) ? "coherent, cached" : "coherent only");
+	if (opt.memory != FPGADMA_MEM_AUTO && !(info.caps & FPGADMA_CAP_MEMORY)) {
+		warn("--memory %s: the driver has no choice of ring memory",
+		     mem_name((int)opt.memory));
+		return 1;
+	}
 
 	if (!strstr(opt.skip, "throughput"))
 		section_throughput(&info);
 	if (!strstr(opt.skip, "overhead"))
 		section_overhead();
 	if (!strstr(opt.skip, "checksum"))
-		section_checksum();
+		section_checksum(&info);
 	if (!strstr(opt.skip, "latency"))
 		section_latency();
 	model_setup(0, 2);
@@ -117,6 +141,9 @@ int main(int argc, char **argv)
 	     "2 x getppid(), best of the repetitions; k>1 runs coalesce k completions per IRQ");
 	note("latency: fpgadma = record.timestamp_ns (IRQ handler) -> fpgadma_next_batch() returns; "
 	     "UIO = before the raising MMIO write -> read() returns");
+	note("ring memory: sections 1 and 2 asked for %s (--memory), section 3 for coherent and "
+	     "cached in turn; params.memory is the kind each ring got (auto: the driver's choice, "
+	     "which may differ by ring size)", mem_name((int)opt.memory));
 	if (!write_json(opt.json)) {
 		warn("cannot write %s", opt.json);
 		return 1;

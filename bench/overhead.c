@@ -41,9 +41,12 @@ static int set_coalesce(int fd, uint32_t count, uint32_t usecs)
 }
 
 /* A blocking, started record-mode file with a count x size ring, or -1. */
-static int raw_open(const char *node, uint32_t count, uint32_t size, uint32_t *caps)
+static int raw_open(const char *node, uint32_t count, uint32_t size, uint32_t *caps,
+		    int *memory)
 {
-	struct fpgadma_ring_config rc = { .buf_count = count, .buf_size = size };
+	struct fpgadma_ring_config rc = {
+		.buf_count = count, .buf_size = size, .flags = opt.memory,
+	};
 	struct fpgadma_timeout t = { .timeout_ms = WAIT_MS };
 	struct fpgadma_info info;
 	int fd = open(node, O_RDWR | O_CLOEXEC);
@@ -54,12 +57,13 @@ static int raw_open(const char *node, uint32_t count, uint32_t size, uint32_t *c
 	}
 	if (ioctl(fd, FPGADMA_IOC_SET_RING, &rc) || ioctl(fd, FPGADMA_IOC_INFO, &info) ||
 	    ioctl(fd, FPGADMA_IOC_SET_TIMEOUT, &t) || ioctl(fd, FPGADMA_IOC_START)) {
-		warn("SET_RING %u x %u / INFO / SET_TIMEOUT / START on %s: %s", count, size,
-		     node, strerror(errno));
+		warn("SET_RING %u x %u (memory %s) / INFO / SET_TIMEOUT / START on %s: %s",
+		     count, size, mem_name((int)opt.memory), node, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	*caps = info.caps;
+	*memory = (info.flags & FPGADMA_INFO_CACHED) ? FPGADMA_MEM_CACHED : FPGADMA_MEM_COHERENT;
 	return fd;
 }
 
@@ -216,13 +220,13 @@ void section_overhead(void)
 	const int rounds = 5 * reps() / 3;	/* + 1 round of null calls */
 	double null_ns[N_NULL] = { 0 }, two_null;
 	uint32_t caps = 0;
-	int fd;
+	int fd, memory = -1;
 
-	printf("== 2. per-buffer overhead: model fill=0, rate=0, ring %u x 4 KiB, "
-	       "best of %d rounds ==\n", depth, rounds);
+	printf("== 2. per-buffer overhead: model fill=0, rate=0, ring %u x 4 KiB (memory %s), "
+	       "best of %d rounds ==\n", depth, mem_name((int)opt.memory), rounds);
 	if (!model_setup(0, 0))
 		return;
-	fd = raw_open(model.node, depth, size, &caps);
+	fd = raw_open(model.node, depth, size, &caps, &memory);
 	if (fd < 0)
 		return;
 	errno = 0;
@@ -263,6 +267,7 @@ void section_overhead(void)
 			.section = "overhead", .test = "round_trip",
 			.mode = cases[i].xchg ? "exchange" : "zerocopy", .buf_size = size,
 			.depth = depth, .batch = cases[i].k, .fill = 0,
+			.memory = ring_kind(memory),
 		};
 
 		if (!o->ok)

@@ -26,6 +26,7 @@ struct tp {
 	uint64_t bad;		/* buffers whose word 0 was not their sequence */
 	uint32_t depth;
 	uint32_t per_read;
+	int memory;		/* the ring's kind (FPGADMA_MEM_*) */
 };
 
 /* Run time of one throughput point. */
@@ -91,6 +92,7 @@ static void zc_run(uint32_t size, uint32_t depth, int fill, bool csum,
 		per_read = 16;
 	if (!model_setup(0, fill) || !stream_open(&s, model.node, depth, size, 0))
 		return;
+	r->memory = s.memory;
 	meter_init(&m, depth);
 	for (;;) {
 		int n = fpgadma_next_batch(s.dev, v, per_read, WAIT_MS);
@@ -135,6 +137,7 @@ static void copy_run(uint32_t size, uint32_t depth, int fill, struct tp *r)
 		free(ubuf);
 		return;
 	}
+	r->memory = s.memory;
 	meter_init(&m, depth);
 	for (uint64_t seq = 0;; seq++) {
 		/* One buffer: the library's file is non-blocking, so a read
@@ -189,6 +192,7 @@ static void record_tp(const char *test, const char *mode, uint32_t size, int fil
 	struct params p = {
 		.section = "throughput", .test = test, .mode = mode, .buf_size = size,
 		.depth = t->depth, .batch = t->per_read, .fill = fill,
+		.memory = ring_kind(t->memory),
 	};
 
 	if (!t->ok)
@@ -218,8 +222,9 @@ static void point(uint32_t size, uint32_t depth, int fill)
 		copy_run(size, depth, fill, &t);
 		keep_best(&cp, &t);
 	}
-	printf("  fill=%d %7u KiB x %3u: zero copy %8.1f MB/s %7.3f s/GB, copy %8.1f MB/s %7.3f s/GB%s\n",
-	       fill, size / KIB, depth, zc.mbps, zc.cpu_s_per_gb, cp.mbps, cp.cpu_s_per_gb,
+	printf("  fill=%d %7u KiB x %3u %-8s: zero copy %8.1f MB/s %7.3f s/GB, copy %8.1f MB/s "
+	       "%7.3f s/GB%s\n", fill, size / KIB, depth, zc.ok ? mem_name(zc.memory) : "-",
+	       zc.mbps, zc.cpu_s_per_gb, cp.mbps, cp.cpu_s_per_gb,
 	       zc.bad || cp.bad ? "  PATTERN MISMATCH" : "");
 	record_tp("consume_checksum", "zerocopy", size, fill, &zc, true);
 	record_tp("consume_checksum", "copy", size, fill, &cp, true);

@@ -17,7 +17,7 @@ import json
 import os
 import sys
 
-PARAMS = ("buf_size", "ring_depth", "batch", "fill")
+PARAMS = ("buf_size", "ring_depth", "batch", "fill", "memory")
 CSV_HEADER = ("section", "test", "mode") + PARAMS + ("metric", "value", "unit")
 
 
@@ -43,6 +43,14 @@ class Results:
         """(buf_size, ring_depth) pairs of test's results, sorted."""
         return sorted({(r["params"]["buf_size"], r["params"]["ring_depth"])
                        for r in self.find(test=test, **want)})
+
+    def kinds(self, **want):
+        """The memory kinds of the matching results, in the order measured (None: n/a)."""
+        seen = []
+        for r in self.find(**want):
+            if r["params"].get("memory") not in seen:
+                seen.append(r["params"].get("memory"))
+        return seen
 
 
 def size_str(n):
@@ -71,7 +79,7 @@ def throughput_table(res, out):
         out.append(f"fill={fill} (" + ("model writes every word" if fill == 2 else
                    "model writes word 0 only: the data is what the ring held") + ")")
         out.append(f"{'buffer':<8} {'depth':>5} | {'zc MB/s':>10} {'copy MB/s':>10} {'zc/copy':>7} | "
-                   f"{'zc s/GB':>10} {'copy s/GB':>10} {'copy/zc':>7} | worst MB/s zc/copy")
+                   f"{'zc s/GB':>10} {'copy s/GB':>10} {'copy/zc':>7} | worst MB/s zc/copy | memory")
         for size, depth in sorted(res.points("consume_checksum", fill=fill),
                                   key=lambda p: (p[1] > 8, p[0])):
             at = dict(test="consume_checksum", buf_size=size, ring_depth=depth, fill=fill)
@@ -79,10 +87,11 @@ def throughput_table(res, out):
             zcs, cps = (res.value("cpu_per_gb", mode=m, **at) for m in ("zerocopy", "copy"))
             zw, cw = (res.value("throughput_worst", mode=m, **at) for m in ("zerocopy", "copy"))
             bad = sum(r["value"] for r in res.find("pattern_errors", **at))
+            kinds = "/".join(k or "-" for k in res.kinds(**at))
             out.append(f"{size_str(size):<8} {depth:>5} | {num(zc, '10.1f')} {num(cp, '10.1f')} "
                        f"{num(ratio(zc, cp), '7.2f')} | {num(zcs, '10.3f')} {num(cps, '10.3f')} "
-                       f"{num(ratio(cps, zcs), '7.2f')} | {num(zw, '.0f')}/{num(cw, '.0f')}"
-                       + ("  PATTERN MISMATCH" if bad else ""))
+                       f"{num(ratio(cps, zcs), '7.2f')} | {num(zw, '.0f') + '/' + num(cw, '.0f'):>17}"
+                       f" | {kinds}" + ("  PATTERN MISMATCH" if bad else ""))
     out.append("")
     out.append("producer ceiling (zero copy, the consumer does not touch the data):")
     for r in res.find("throughput", test="producer_ceiling"):
@@ -96,7 +105,9 @@ def throughput_table(res, out):
 
 
 def overhead_table(res, out):
-    out.append("== 2. per-buffer overhead: model fill=0 (writes nothing), rate=0 ==")
+    kinds = [k for k in res.kinds(test="round_trip") if k]
+    out.append("== 2. per-buffer overhead: model fill=0 (writes nothing), rate=0"
+               + (f", {'/'.join(kinds)} ring" if kinds else "") + " ==")
     ns = {m: res.value("ns_per_call", test="null_syscall", mode=m)
           for m in ("getppid", "read0", "release0")}
     g = ns["getppid"]
@@ -129,13 +140,20 @@ def overhead_table(res, out):
 
 def checksum_table(res, out):
     out.append("== 3. checksum over the mapped ring vs malloc'd memory (same function, same size) ==")
-    out.append(f"{'size':<10} {'depth':>5} {'mapped MB/s':>14} {'malloc MB/s':>14} {'ratio':>8}")
+    out.append(f"{'size':<10} {'depth':>5} {'memory':<9} {'mapped MB/s':>14} {'malloc MB/s':>14} "
+               f"{'ratio':>8}")
     for size, depth in res.points("mapped_vs_malloc"):
-        at = dict(test="mapped_vs_malloc", buf_size=size)
-        out.append(f"{size_str(size):<10} {depth:>5} "
-                   f"{num(res.value('throughput', mode='mapped', **at), '14.1f')} "
-                   f"{num(res.value('throughput', mode='malloc', **at), '14.1f')} "
-                   f"{num(res.value('mapped_over_malloc', **at), '8.3f')}")
+        for kind in res.kinds(test="mapped_vs_malloc", buf_size=size):
+            at = dict(test="mapped_vs_malloc", buf_size=size, memory=kind)
+            bad = sum(r["value"] or 0 for r in res.find("pattern_errors", **at))
+            out.append(f"{size_str(size):<10} {depth:>5} {kind or '-':<9} "
+                       f"{num(res.value('throughput', mode='mapped', **at), '14.1f')} "
+                       f"{num(res.value('throughput', mode='malloc', **at), '14.1f')} "
+                       f"{num(res.value('mapped_over_malloc', **at), '8.3f')}"
+                       + (f"  PATTERN MISMATCH ({bad:.0f} words)" if bad else ""))
+    if any(res.kinds(test="mapped_vs_malloc")):
+        out.append("memory: the kind the ring got (fpgadma_memory()). Every word the model wrote was")
+        out.append("checked against its pattern while the ring filled. On x86 both kinds are cached.")
 
 
 LATENCY = (
@@ -178,6 +196,7 @@ def table(doc, res):
     dev = doc["devices"]
     out = [f"dma_throughput on {doc['kernel']}, {doc['cpus']} CPUs"
            + (", --quick" if doc["quick"] else "")
+           + (f", --memory {doc['memory']}" if doc.get("memory", "auto") != "auto" else "")
            + f"; model {dev['model'] or '(none)'}, edu {dev['edu'] or '(none)'}, "
            f"uio {dev['uio'] or '(none)'}"]
     sections = [r["section"] for r in doc["results"]]
@@ -204,7 +223,7 @@ def write_csv(doc, path):
             w.writerow([r["section"], r["test"], r["mode"]] + [p.get(k, "") for k in PARAMS]
                        + [r["metric"], "" if r["value"] is None else f"{r['value']:.6g}", r["unit"]])
         for t in doc["targets"]:
-            w.writerow(["target", t["name"], t["result"], "", "", "", "", "value",
+            w.writerow(["target", t["name"], t["result"], "", "", "", "", "", "value",
                         "" if t["value"] is None else f"{t['value']:.6g}",
                         t["cmp"] + ("" if t["limit"] is None else f"{t['limit']:.6g}")])
 
