@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Kernel-version shims for fpgadma. Every version test lives here.
- * Supported window: 6.1 .. 6.12. The module also builds warning-free (W=1)
- * and sparse-clean on Debian's 6.16, 6.17, 6.18 and 7.3 (check lane
- * 95-matrix) with no shim past 6.11's.
+ * Supported: 6.1 .. 7.3, as the check lanes run them (90-vm: 6.1;
+ * 95-matrix: 6.12, 6.18 PREEMPT_RT and 7.3 booted, 6.16, 6.17 and 6.18
+ * built warning-free with W=1 and sparse-clean); no shim past 6.11's is
+ * needed. The ring's mapping calls dma_mmap_coherent() once per VMA and
+ * remap_pfn_range() on plain pages, so 6.16's PFN-tracking rework and
+ * 6.17's ->mmap_prepare() (->mmap stays supported) need none either.
  */
 #ifndef FPGADMA_COMPAT_H
 #define FPGADMA_COMPAT_H
