@@ -59,13 +59,10 @@ scripts/mkinitramfs.sh "$out/initramfs.cpio.gz" "$out/stage"
 # tsc=reliable: QEMU TCG's TSC is one host clock for all vCPUs, but the
 # guest marks it unstable and falls back to HPET, which turns every
 # clock_gettime() into a trapping MMIO read. Real hardware has a stable TSC.
-# cma=128M: a CMA area, as SoC kernels and u-dma-buf users have, so that a
-# coherent ring larger than the buddy allocator's 4 MiB blocks (16 MiB in
-# section 3) can be had; without it, such a ring is cached memory.
 echo "bench: booting $kver in QEMU (TCG, 2 vCPUs, 1 GiB, 2 edu devices); a few minutes"
 rc=0
 scripts/vm-run.sh --kernel "/boot/vmlinuz-$kver" --initrd "$out/initramfs.cpio.gz" \
-	--edu 2 --mem 1024 --smp 2 --timeout "$tmo" --append "tsc=reliable cma=128M" \
+	--edu 2 --mem 1024 --smp 2 --timeout "$tmo" --append "tsc=reliable" \
 	--log "$out/vm.log" --label bench > "$out/result.txt" || rc=$?
 
 # The guest prints one machine format, JSON; the table, the CSV and the
