@@ -953,8 +953,10 @@ static int cmd_big(const char *dev, uint32_t count, uint32_t size, unsigned int 
 		return 1;
 	}
 	close(fd);
-	pass(name, "%s %s engine, CmaFree -%ld kB, %u records checked", dev,
-	     info.engine, cma_before - cma_after, nrec);
+	pass(name, "%s %s engine, %s memory, CmaFree -%ld kB, %u records checked",
+	     dev, info.engine,
+	     (info.flags & FPGADMA_INFO_CACHED) ? "cached" : "coherent",
+	     cma_before - cma_after, nrec);
 	return 0;
 }
 

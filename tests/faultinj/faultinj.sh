@@ -106,12 +106,18 @@ if [ ! -w $DBG/failslab/ignore-gfp-wait ] || [ ! -w $DBG/fail_page_alloc/min-ord
 	exit 0
 fi
 
-# 1. Large CMA-backed buffers.
-if load model max_buf_size=$MB16 max_ring_mb=64; then
+# 1. Large CMA-backed rings, of both memory kinds whatever the run's: on
+# edu one coherent 64 MiB block, on the model 16 cached 4 MiB buffers
+# (the later memory= of the insmod line wins).
+if load model max_buf_size=$MB16 max_ring_mb=64 memory=coherent; then
 	run_prog faultinj.big.edu 0 $FI big "$(node_of edu)" 4 $MB16 6
+else
+	fail faultinj.cma-load "insmod $KO max_buf_size=$MB16 memory=coherent; insmod $MODEL_KO failed"
+fi
+if load model max_buf_size=$MB16 max_ring_mb=64 memory=cached; then
 	run_prog faultinj.big.stream 0 $FI big "$(node_of stream)" 16 $MB4 64
 else
-	fail faultinj.cma-load "insmod $KO max_buf_size=$MB16; insmod $MODEL_KO failed"
+	fail faultinj.cma-load "insmod $KO max_buf_size=$MB16 memory=cached; insmod $MODEL_KO failed"
 fi
 
 # 2. Fault injection. Only fail-nth injects (probability stays 0). Also
