@@ -20,10 +20,12 @@
  *           remap_pfn_range() per buffer it covers, with the VMA's own
  *           (cached) protection.
  *
- * Neither edits a VMA's bounds or offset. Both map with VM_PFNMAP, so the
- * pages cannot be pinned by get_user_pages(): O_DIRECT and io_uring fixed
- * buffers that need a pin fail with EFAULT rather than pin DMA memory that
- * removal must be able to free.
+ * Neither edits a VMA's bounds or offset. Cached memory, and coherent
+ * memory of the direct mapping, are mapped with VM_PFNMAP, so their pages
+ * cannot be pinned by get_user_pages(): O_DIRECT and io_uring fixed
+ * buffers that need a pin fail with EFAULT. (Behind an IOMMU,
+ * dma_mmap_coherent() may insert the block's pages one by one, and those
+ * can be pinned; a pin keeps a page, never the device's access to it.)
  */
 #include <linux/dma-mapping.h>
 #include <linux/property.h>
