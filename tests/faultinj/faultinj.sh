@@ -46,14 +46,9 @@ unload() {
 	mod_loaded && rmmod $MOD
 }
 
-# fpgadma.memory=KIND on the kernel command line: every load's ring memory.
-KOPT=
-read -r cmdline < /proc/cmdline
-case " $cmdline " in
-*" fpgadma.memory="*)
-	KOPT=${cmdline##*fpgadma.memory=}
-	KOPT="memory=${KOPT%% *}" ;;
-esac
+# Every load's ring memory: guest.sh exports KOPT (memory=KIND) from the
+# kernel command line's fpgadma.memory=KIND.
+KOPT=${KOPT-}
 
 # load [model] PARAMS...: insmod fpgadma with PARAMS (and then the model
 # when asked for) and wait for the nodes of two edu devices (and the

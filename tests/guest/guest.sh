@@ -18,7 +18,7 @@ KNOBS=/sys/devices/fpgadma-model.0
 
 # The ring memory of the whole run: fpgadma.memory=KIND on the kernel
 # command line (busybox insmod does not read it) becomes every insmod's
-# memory=KIND.
+# memory=KIND, here and (exported) in the /guest.d scripts.
 KOPT=
 read -r cmdline < /proc/cmdline
 case " $cmdline " in
@@ -26,6 +26,7 @@ case " $cmdline " in
 	KOPT=${cmdline##*fpgadma.memory=}
 	KOPT="memory=${KOPT%% *}" ;;
 esac
+export KOPT
 
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1: $2"; }

@@ -12,7 +12,7 @@
 KO=/fpgadma.ko
 loaded=
 if ! grep -q '^fpgadma ' /proc/modules; then
-	insmod $KO || echo "FAIL: iommu.insmod: insmod $KO failed"
+	insmod $KO ${KOPT:+"$KOPT"} || echo "FAIL: iommu.insmod: insmod $KO failed"
 	loaded=1
 fi
 n=0 bad=

@@ -13,7 +13,7 @@ else
 	exit 0
 fi
 
-if ! insmod /fpgadma.ko; then
+if ! insmod /fpgadma.ko ${KOPT:+"$KOPT"}; then
 	fail lib.insmod "insmod /fpgadma.ko failed"
 	exit 0
 fi

@@ -19,7 +19,7 @@ if [ "$want" != "$(uname -r)" ]; then
 	echo "pkg.sh: the DKMS module is for '$want', this is $(uname -r): not run"
 	exit 0
 fi
-if ! insmod /fpgadma-dkms.ko; then
+if ! insmod /fpgadma-dkms.ko ${KOPT:+"$KOPT"}; then
 	fail pkg.dkms-module-insmod "insmod /fpgadma-dkms.ko failed"
 	exit 0
 fi

@@ -25,7 +25,7 @@ check() {
 	if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$(printf "%s" "$out" | tr "\n" " " | tail -c 300)"; fi
 }
 
-if ! insmod /fpgadma.ko; then
+if ! insmod /fpgadma.ko ${KOPT:+"$KOPT"}; then
 	fail tools.insmod "insmod /fpgadma.ko failed"
 	exit 0
 fi
