@@ -13,8 +13,9 @@ else
 	exit 0
 fi
 
-if ! insmod /fpgadma.ko; then
-	fail lib.insmod "insmod /fpgadma.ko failed"
+EOPT=$(edu_opt)
+if ! insmod /fpgadma.ko ${EOPT:+"$EOPT"}; then
+	fail lib.insmod "insmod /fpgadma.ko $EOPT failed"
 	exit 0
 fi
 if ! insmod /fpgadma_model.ko; then
