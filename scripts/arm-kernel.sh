@@ -25,7 +25,8 @@
 #
 # Prints, one per line: "kver <release>", "version <Debian version>",
 # "dir <cache entry>", "vmlinuz <path>", "kdir <headers>", "busybox
-# <path>", "root <unpacked root>". Progress goes to stderr.
+# <path>", "root <unpacked root>", for armhf "modpost <path>" (below).
+# Progress goes to stderr.
 #
 # Usage: scripts/arm-kernel.sh arm64|armhf
 set -euo pipefail
@@ -126,6 +127,7 @@ report() {
 	echo "kdir $dir/root/usr/src/linux-headers-$kver"
 	echo "busybox $dir/root/bin/busybox"
 	echo "root $dir/root"
+	[[ $arch != armhf ]] || echo "modpost $dir/modpost-arm"
 }
 
 . "$here/cache-entry.sh"
@@ -167,6 +169,65 @@ done
 if ! LC_ALL=C readelf -h "$h/scripts/basic/fixdep" | grep -q 'Machine: *Advanced Micro Devices X86-64'; then
 	log "the headers' kbuild binaries are not amd64 ones"
 	exit 1
+fi
+# armhf: Debian's amd64 modpost runs modpost.real-lsb-32 for 32-bit
+# objects, which has kernel_ulong_t at 32 bits but 64-bit pointers, so it
+# mis-sizes struct of_device_id ("sizeof(struct of_device_id)=200 is not a
+# modulo of the size of section __mod_of__...") and MODULE_DEVICE_TABLE(of)
+# cannot be built. A modpost from linux-source-6.1 at the kernel's version
+# (the host's when it is that version, else downloaded), with ARM's
+# devicetable-offsets.h and elfconfig.h, does; the build passes MODPOST=.
+if [[ $arch == armhf ]]; then
+	"$here/deps.sh" gcc-arm-linux-gnueabihf xz-utils >&2 || { log "no armhf cross compiler"; exit 1; }
+	src=/usr/src/linux-source-6.1.tar.xz
+	if [[ $(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) != "$ver" ]]; then
+		mkdir -p "$tmp/debs"
+		if ! (cd "$tmp/debs" && apt-get "${apt_opts[@]}" -q download "linux-source-6.1=$ver") >> "$blog" 2>&1; then
+			log "apt-get download linux-source-6.1=$ver failed (see $blog)"
+			exit 1
+		fi
+		dpkg-deb --fsys-tarfile "$tmp"/debs/linux-source-6.1_*.deb |
+			tar -xO ./usr/src/linux-source-6.1.tar.xz > "$tmp/linux-source-6.1.tar.xz"
+		src=$tmp/linux-source-6.1.tar.xz
+	fi
+	mp=$tmp/modpost
+	mkdir -p "$mp/w"
+	tar -xJf "$src" -C "$mp" --strip-components=1 linux-source-6.1/scripts/mod >> "$blog" 2>&1
+	rm -rf "$tmp/debs" "$tmp/linux-source-6.1.tar.xz"
+	m=$mp/scripts/mod
+	# file2alias.c and modpost.c include ../../include/linux/*.h.
+	ln -s "$tmp/root/usr/src/linux-headers-$kbase-common/include" "$mp/include"
+	cp "$m/devicetable-offsets.c" "$m/empty.c" "$mp/w/"
+	echo 'obj-m := empty.o' > "$mp/w/Kbuild"
+	# The headers' Makefile and that link already name $dir (not yet
+	# renamed): a temporary link.
+	ln -sfn "$tmp" "$dir"
+	if ! make -C "$h" M="$mp/w" ARCH=arm CROSS_COMPILE=arm-linux-gnueabihf- \
+		devicetable-offsets.s empty.o >> "$blog" 2>&1; then
+		rm -f "$dir"
+		log "devicetable-offsets for ARM failed (see $blog)"
+		exit 1
+	fi
+	# Kbuild's sed-offsets (scripts/Makefile.lib) and filechk_offsets.
+	{
+		echo '#ifndef __DEVICETABLE_OFFSETS_H__'
+		echo '#define __DEVICETABLE_OFFSETS_H__'
+		sed -ne 's:^[[:space:]]*\.ascii[[:space:]]*"\(.*\)".*:\1:; /^->/{s:->#\(.*\):/* \1 */:; s:^->\([^ ]*\) [\$#]*\([^ ]*\) \(.*\):#define \1 \2 /* \3 */:; s:->::; p;}' \
+			"$mp/w/devicetable-offsets.s"
+		echo '#endif'
+	} > "$m/devicetable-offsets.h"
+	if ! { gcc -o "$mp/w/mk_elfconfig" "$m/mk_elfconfig.c" &&
+	       "$mp/w/mk_elfconfig" < "$mp/w/empty.o" > "$m/elfconfig.h" &&
+	       gcc -O2 -I"$m" -o "$tmp/modpost-arm" "$m/modpost.c" "$m/file2alias.c" \
+		   "$m/sumversion.c"; } >> "$blog" 2>&1; then
+		rm -f "$dir"
+		log "building modpost for ARM failed (see $blog)"
+		exit 1
+	fi
+	grep -q 'SIZE_of_device_id 196 ' "$m/devicetable-offsets.h" ||
+		{ log "ARM's struct of_device_id is not 196 bytes: $(grep SIZE_of_device_id "$m/devicetable-offsets.h")"; exit 1; }
+	rm -f "$dir"
+	rm -rf "$mp"
 fi
 took=$((SECONDS - start))
 echo "fetched $(date -u +%FT%TZ) in ${took}s: $arch $kver $ver" > "$tmp/stamp"
