@@ -827,6 +827,8 @@ static struct fse_model *fse_model_new(unsigned int id)
 		goto err;
 	}
 	irq_set_chip_and_handler(m->irq, &dummy_irq_chip, handle_simple_irq);
+	/* 32-bit ARM creates descriptors IRQ_NOREQUEST (ARCH_IRQ_INIT_FLAGS). */
+	irq_clear_status_flags(m->irq, IRQ_NOREQUEST);
 
 	thread = kthread_create(fse_model_thread, m, "fpgadma-model/%u", id);
 	if (IS_ERR(thread)) {
