@@ -15,13 +15,16 @@
 # qemu-system-aarch64's virt machine (Cortex-A53, GICv2 with its GICv2m
 # MSI frame, console ttyAMA0), the edu devices on its PCIe host bridge
 # with a 32-bit dma_mask and fpgadma.edu_dma_bits=32 on the command line
-# (see below); --iommu is x86 only. x86_64 (the default) is unchanged.
+# (see below); --arch arm the same with a 32-bit ARM kernel (Debian's
+# armmp) on qemu-system-arm's virt with highmem=off (the non-LPAE kernel
+# cannot reach an ECAM above 4 GiB), Cortex-A15. --iommu is x86 only.
+# x86_64 (the default) is unchanged.
 # Exits 0 if no FAIL line was printed, else 1. --verbose copies the
 # console to stderr.
 #
 # Usage: scripts/vm-run.sh --initrd FILE [--kernel FILE] [--edu N]
 #          [--timeout SEC] [--log FILE] [--label NAME] [--append "ARGS"]
-#          [--mem MB] [--smp N] [--iommu] [--arch x86_64|arm64] [--verbose]
+#          [--mem MB] [--smp N] [--iommu] [--arch x86_64|arm64|arm] [--verbose]
 set -euo pipefail
 
 here=$(dirname -- "$0")
@@ -51,7 +54,7 @@ done
 [[ -n $initrd ]] || usage
 case $arch in
 x86_64) ;;
-arm64)
+arm64 | arm)
 	[[ -n $kernel ]] || { echo "vm-run.sh: --arch $arch needs --kernel" >&2; exit 2; }
 	((!iommu)) || { echo "vm-run.sh: --iommu is x86_64 only" >&2; exit 2; } ;;
 *) usage ;;
@@ -63,12 +66,13 @@ for f in "$kernel" "$initrd"; do
 done
 
 console=ttyS0 qemu=(qemu-system-x86_64) edudev=edu
-if [[ $arch == arm64 ]]; then
+if [[ $arch == arm* ]]; then
 	# MSI through the GICv2m frame of virt's default GIC. virt's RAM starts
 	# at 1 GiB, beyond edu's default dma_mask (28 bits, what fpgadma's
 	# edu_dma_bits defaults to): a 32-bit edu, and the guest is told (the
 	# guest scripts pass it to insmod: tests/lib/run_prog.sh's edu_opt).
 	console=ttyAMA0 qemu=(qemu-system-aarch64 -M virt -cpu cortex-a53)
+	[[ $arch == arm ]] && qemu=(qemu-system-arm -M "virt,highmem=off" -cpu cortex-a15)
 	edudev=edu,dma_mask=0xffffffff
 	append="fpgadma.edu_dma_bits=32 $append"
 fi
