@@ -19,8 +19,8 @@
 #
 # The result lives in $CACHE/arm-kernel-<arch>-<kver>_<version>/ (CACHE
 # defaults to /var/cache/fpgadma; cache-entry.sh's lock and atomic
-# rename): root/ holds the unpacked packages, debs.txt what was unpacked,
-# stamp when. If the mirror cannot be reached, the newest cached entry of
+# rename): root/ holds the unpacked packages (less the kernel's modules),
+# debs.txt what was unpacked, stamp when. If the mirror cannot be reached, the newest cached entry of
 # ARCH is used.
 #
 # Prints, one per line: "kver <release>", "version <Debian version>",
@@ -157,6 +157,8 @@ for f in "$tmp"/debs/*.deb; do
 	dpkg-deb -f "$f" Package Version Architecture | paste -sd' ' >> "$tmp/debs.txt"
 done
 rm -rf "$tmp/debs"
+# The image's modules (about 350 MB): the suite loads none but its own.
+rm -rf "$tmp/root/lib/modules" "$tmp/root/usr/lib/modules"
 
 h=$tmp/root/usr/src/linux-headers-$kver
 sed -i "s#^include /usr/src/#include $dir/root/usr/src/#" "$h/Makefile"
