@@ -5,6 +5,9 @@
 # binaries, guest.sh) at its root. /init runs "sh /guest.sh", prints dmesg
 # between GUEST-DMESG-BEGIN/END, then "GUEST-DONE rc=N", runs /shutdown.sh
 # if staged (a stream left running for the power-off), and powers off.
+# BUSYBOX (env) is the static busybox to use, default the host's
+# /bin/busybox; another architecture's (e.g. busybox-static:arm64 unpacked
+# by scripts/arm-kernel.sh) makes that architecture's initramfs.
 # Usage: scripts/mkinitramfs.sh OUT.cpio.gz STAGING_DIR
 set -euo pipefail
 
@@ -14,13 +17,13 @@ if (($# != 2)); then
 fi
 out=$1
 staging=$2
-busybox=/bin/busybox
+busybox=${BUSYBOX:-/bin/busybox}
 
 [[ -d $staging ]] || { echo "mkinitramfs.sh: $staging is not a directory" >&2; exit 1; }
 [[ -f $staging/guest.sh ]] || echo "mkinitramfs.sh: warning: no guest.sh in $staging" >&2
 if ! hdr=$(LC_ALL=C readelf -l "$busybox" 2>/dev/null) || [[ $hdr == *INTERP* ]]; then
 	# Dynamic /bin/busybox (package "busybox") would not run without libc.
-	echo "mkinitramfs.sh: $busybox is not static; install busybox-static" >&2
+	echo "mkinitramfs.sh: $busybox is missing or not static; install busybox-static" >&2
 	exit 1
 fi
 

@@ -11,17 +11,25 @@
 # address is an IOVA and an unmapped or read-only one faults. DMA
 # remapping faults ("DMAR: [DMA Write NO_PASID] Request device ...") fail
 # every run, with or without --iommu.
+# --arch arm64 boots an arm64 kernel (--kernel is then required) on
+# qemu-system-aarch64's virt machine (Cortex-A53, GICv2 with its GICv2m
+# MSI frame, console ttyAMA0), the edu devices on its PCIe host bridge
+# with a 32-bit dma_mask and fpgadma.edu_dma_bits=32 on the command line
+# (see below); --arch arm the same with a 32-bit ARM kernel (Debian's
+# armmp) on qemu-system-arm's virt with highmem=off (the non-LPAE kernel
+# cannot reach an ECAM above 4 GiB), Cortex-A15. --iommu is x86 only.
+# x86_64 (the default) is unchanged.
 # Exits 0 if no FAIL line was printed, else 1. --verbose copies the
 # console to stderr.
 #
 # Usage: scripts/vm-run.sh --initrd FILE [--kernel FILE] [--edu N]
 #          [--timeout SEC] [--log FILE] [--label NAME] [--append "ARGS"]
-#          [--mem MB] [--smp N] [--iommu] [--verbose]
+#          [--mem MB] [--smp N] [--iommu] [--arch x86_64|arm64|arm] [--verbose]
 set -euo pipefail
 
 here=$(dirname -- "$0")
 kernel='' initrd='' label='' append='' verbose=0 iommu=0
-edu=2 tmo=600 log=vm.log mem=512 smp=2
+edu=2 tmo=600 log=vm.log mem=512 smp=2 arch=x86_64
 
 usage() { sed -n '/^# Usage:/,/^[^#]/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 while (($#)); do
@@ -36,6 +44,7 @@ while (($#)); do
 	--append) append=$2; shift ;;
 	--mem) mem=$2; shift ;;
 	--smp) smp=$2; shift ;;
+	--arch) arch=$2; shift ;;
 	--verbose) verbose=1 ;;
 	--iommu) iommu=1 ;;
 	*) usage ;;
@@ -43,13 +52,31 @@ while (($#)); do
 	shift
 done
 [[ -n $initrd ]] || usage
+case $arch in
+x86_64) ;;
+arm64 | arm)
+	[[ -n $kernel ]] || { echo "vm-run.sh: --arch $arch needs --kernel" >&2; exit 2; }
+	((!iommu)) || { echo "vm-run.sh: --iommu is x86_64 only" >&2; exit 2; } ;;
+*) usage ;;
+esac
 [[ -n $kernel ]] || kernel=/boot/vmlinuz-$("$here/kver.sh")
 [[ -n $label ]] || label=$(basename -- "$log")
 for f in "$kernel" "$initrd"; do
 	[[ -r $f ]] || { echo "vm-run.sh: cannot read $f" >&2; exit 2; }
 done
 
-cmd=(qemu-system-x86_64 -accel tcg -m "$mem" -smp "$smp"
+console=ttyS0 qemu=(qemu-system-x86_64) edudev=edu
+if [[ $arch == arm* ]]; then
+	# MSI through the GICv2m frame of virt's default GIC. virt's RAM starts
+	# at 1 GiB, beyond edu's default dma_mask (28 bits, what fpgadma's
+	# edu_dma_bits defaults to): a 32-bit edu, and the guest is told (the
+	# guest scripts pass it to insmod: tests/lib/run_prog.sh's edu_opt).
+	console=ttyAMA0 qemu=(qemu-system-aarch64 -M virt -cpu cortex-a53)
+	[[ $arch == arm ]] && qemu=(qemu-system-arm -M "virt,highmem=off" -cpu cortex-a15)
+	edudev=edu,dma_mask=0xffffffff
+	append="fpgadma.edu_dma_bits=32 $append"
+fi
+cmd=("${qemu[@]}" -accel tcg -m "$mem" -smp "$smp"
      -nographic -monitor none -serial stdio -no-reboot -net none
      -kernel "$kernel" -initrd "$initrd")
 if ((iommu)); then
@@ -60,8 +87,8 @@ if ((iommu)); then
 	cmd+=(-M "q35,kernel-irqchip=split" -device "intel-iommu,intremap=on")
 	append="intel_iommu=on iommu.passthrough=0 iommu.strict=1 $append"
 fi
-cmd+=(-append "console=ttyS0 loglevel=7 panic=-1 $append")
-for ((i = 0; i < edu; i++)); do cmd+=(-device edu); done
+cmd+=(-append "console=$console loglevel=7 panic=-1 $append")
+for ((i = 0; i < edu; i++)); do cmd+=(-device "$edudev"); done
 
 # No --foreground: stdin is /dev/null (CI has none), and timeout then also
 # kills QEMU's process group. -k: SIGKILL if SIGTERM is ignored.

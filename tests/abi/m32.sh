@@ -20,14 +20,15 @@ else
 	fail run_prog "/run_prog.sh missing: no test program can be run"
 	exit 0
 fi
+EOPT=$(edu_opt)
 
 if [ ! -x $T ]; then
 	fail binary "$T missing"
 	exit 0
 fi
 mod_loaded && rmmod $MOD
-if ! insmod $KO; then
-	fail insmod "insmod $KO failed"
+if ! insmod $KO ${EOPT:+"$EOPT"}; then
+	fail insmod "insmod $KO $EOPT failed"
 	exit 0
 fi
 n=0

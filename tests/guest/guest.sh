@@ -73,6 +73,8 @@ else
 	fail run_prog "/run_prog.sh missing: no test program can be run"
 	exit 0
 fi
+# The edu devices' DMA width, when not edu's default (run_prog.sh).
+EOPT=$(edu_opt)
 
 # run_sub NAME: run one subcommand, bounded as a last resort (the binary
 # has its own per-subtest watchdog).
@@ -80,8 +82,8 @@ run_sub() {
 	run_prog "$1" $((300 * ${FPGADMA_TEST_TIMESCALE:-1})) $T "$1"
 }
 
-if ! insmod $KO ${KOPT:+"$KOPT"}; then
-	fail insmod "insmod $KO ${KOPT:+"$KOPT"} failed"
+if ! insmod $KO ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"}; then
+	fail insmod "insmod $KO ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"} failed"
 	exit 0
 fi
 pass insmod
@@ -91,10 +93,24 @@ else
 	fail nodes-appear "$N0 and $N1 not both present after 5 s"
 fi
 
-# The interrupt mode the kernel gave us: MSI, or INTx with pci=nomsi.
+# The interrupt mode the kernel gave us: MSI, or INTx with pci=nomsi, by
+# the interrupt chip's name: x86's PCI-MSI and IO-APIC; elsewhere an MSI
+# chip's name ends in MSI (arm64 virt's GICv2m "MSI", GICv3's "ITS-MSI"),
+# and INTx is level-triggered (GICv2, GICv3: "... 36 Level").
 want=PCI-MSI
 grep -q 'pci=nomsi' /proc/cmdline && want=IO-APIC
-if grep -E 'fpgadma[01]$' /proc/interrupts | grep -q "$want"; then
+chip=$want
+case $(uname -m) in
+x86_64 | i?86) ;;
+*)
+	chip='(^|[ -])MSI '
+	want=MSI
+	if grep -q 'pci=nomsi' /proc/cmdline; then
+		chip=' Level '
+		want=INTx
+	fi ;;
+esac
+if grep -E 'fpgadma[01]$' /proc/interrupts | grep -qE "$chip"; then
 	pass "irq-mode-$want"
 else
 	fail "irq-mode-$want" "$(grep fpgadma /proc/interrupts)"
@@ -135,7 +151,7 @@ if ! kill -0 $holder 2>/dev/null; then
 	fail $name "hold-open exited early"
 elif rmmod $MOD 2>/dev/null; then
 	fail $name "rmmod succeeded while $N0 was open"
-	insmod $KO ${KOPT:+"$KOPT"}
+	insmod $KO ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"}
 	wait_nodes present 50
 elif ! mod_loaded; then
 	fail $name "module gone from /proc/modules although rmmod failed"
@@ -166,7 +182,7 @@ mod_loaded && rmmod $MOD
 err=
 i=1
 while [ $i -le 20 ] && [ -z "$err" ]; do
-	if ! insmod $KO ${KOPT:+"$KOPT"}; then
+	if ! insmod $KO ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"}; then
 		err="cycle $i: insmod failed"
 	elif ! wait_nodes present 50; then
 		err="cycle $i: nodes did not appear"
@@ -182,17 +198,17 @@ done
 if [ -z "$err" ]; then pass $name; else fail $name "$err"; fi
 
 # A ring beyond the guest's DMA-able memory: ENOMEM, old ring intact.
-if insmod $KO ${KOPT:+"$KOPT"} max_ring_mb=2048 && wait_nodes present 50; then
+if insmod $KO ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"} max_ring_mb=2048 && wait_nodes present 50; then
 	run_sub enomem
 	rmmod $MOD
 else
-	fail enomem.load "insmod $KO ${KOPT:+"$KOPT"} max_ring_mb=2048 failed"
+	fail enomem.load "insmod $KO ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"} max_ring_mb=2048 failed"
 fi
 
 # The stream engine through its software model, a module of its own; then
 # the device's lifetime against its users (unbind/rebind of its platform
 # device).
-if insmod $KO ${KOPT:+"$KOPT"} && insmod $MODEL_KO && wait_nodes present 50 &&
+if insmod $KO ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"} && insmod $MODEL_KO && wait_nodes present 50 &&
    wait_path present $N2 50; then
 	run_sub model
 	run_sub lifetime
@@ -254,17 +270,17 @@ if insmod $KO ${KOPT:+"$KOPT"} && insmod $MODEL_KO && wait_nodes present 50 &&
 	model_loaded && rmmod fpgadma_model
 	rmmod $MOD
 else
-	fail model.load "insmod $KO ${KOPT:+"$KOPT"}; insmod $MODEL_KO failed, or no $N2"
+	fail model.load "insmod $KO ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"}; insmod $MODEL_KO failed, or no $N2"
 fi
 model_loaded && rmmod fpgadma_model
 
 # The largest RELEASE, on a 4096-buffer ring of the model, timed.
 mod_loaded && rmmod $MOD
-if insmod $KO ${KOPT:+"$KOPT"} max_buf_count=4096 && insmod $MODEL_KO &&
+if insmod $KO ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"} max_buf_count=4096 && insmod $MODEL_KO &&
    wait_path present $N2 50; then
 	run_sub release-4096
 else
-	fail model.release-4096 "insmod $KO max_buf_count=4096; insmod $MODEL_KO failed, or no $N2"
+	fail model.release-4096 "insmod $KO $EOPT max_buf_count=4096; insmod $MODEL_KO failed, or no $N2"
 fi
 model_loaded && rmmod fpgadma_model
 mod_loaded && rmmod $MOD
@@ -275,8 +291,8 @@ mod_loaded && rmmod $MOD
 mod_loaded && rmmod $MOD
 for p in max_buf_count=4294967295 max_buf_size=4294967295; do
 	name="params.refused.${p%%=*}"
-	if insmod $KO ${KOPT:+"$KOPT"} "$p" 2>/dev/null; then
-		fail "$name" "insmod $KO ${KOPT:+"$KOPT"} $p loaded; an out-of-range limit must fail with EINVAL"
+	if insmod $KO ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"} "$p" 2>/dev/null; then
+		fail "$name" "insmod $KO ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"} $p loaded; an out-of-range limit must fail with EINVAL"
 		if wait_nodes present 50; then
 			timeout -s KILL 300 $T ring-limits > /dev/null 2>&1
 		fi
@@ -290,13 +306,13 @@ for p in max_buf_count=4294967295 max_buf_size=4294967295; do
 done
 # Large but valid limits load, and SET_RING at them fails cleanly or works.
 name=params.large-valid-load
-if insmod $KO ${KOPT:+"$KOPT"} max_buf_count=65536 max_buf_size=1073741824 max_ring_mb=65536 &&
+if insmod $KO ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"} max_buf_count=65536 max_buf_size=1073741824 max_ring_mb=65536 &&
 	wait_nodes present 50; then
 	pass $name
 	run_sub ring-limits
 	rmmod $MOD
 else
-	fail $name "insmod $KO ${KOPT:+"$KOPT"} max_buf_count=65536 max_buf_size=1073741824 max_ring_mb=65536 failed"
+	fail $name "insmod $KO ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"} max_buf_count=65536 max_buf_size=1073741824 max_ring_mb=65536 failed"
 	mod_loaded && rmmod $MOD
 fi
 

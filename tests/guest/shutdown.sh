@@ -9,7 +9,11 @@ KO=/fpgadma.ko
 N0=/dev/fpgadma0
 S=/sys/class/fpgadma/fpgadma0/streaming
 
-insmod $KO || { echo "FAIL: shutdown.insmod: insmod $KO failed"; exit 0; }
+# edu_opt: the edu devices' DMA width, when not edu's default.
+# shellcheck source=../lib/run_prog.sh
+. /run_prog.sh
+EOPT=$(edu_opt)
+insmod $KO ${EOPT:+"$EOPT"} || { echo "FAIL: shutdown.insmod: insmod $KO failed"; exit 0; }
 n=0
 while [ ! -c $N0 ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
 cat $N0 > /dev/null &

@@ -75,3 +75,19 @@ run_prog() {
 	rm -f "$out"
 	[ -z "$why" ] && [ "$rc" -ne 0 ]
 }
+
+# edu_opt: "edu_dma_bits=N" when the kernel command line has
+# fpgadma.edu_dma_bits=N, else nothing; the guest scripts add it to every
+# insmod of fpgadma.ko (busybox insmod does not read the command line).
+# scripts/vm-run.sh --arch arm64 sets it: the edu devices there have a
+# 32-bit dma_mask, as the virt machine's RAM starts at 1 GiB, out of reach
+# of edu's (and edu_dma_bits') default 28 bits.
+edu_opt() {
+	local w cmdline=
+	read -r cmdline < /proc/cmdline
+	for w in $cmdline; do
+		case $w in
+		fpgadma.edu_dma_bits=*) echo "${w#fpgadma.}" ;;
+		esac
+	done
+}

@@ -818,13 +818,17 @@ static struct fse_model *fse_model_new(unsigned int id)
 	 * No owner module: fpgadma requests the interrupt, and a reference
 	 * on this module would then refuse its unload while fpgadma is
 	 * bound; the unload unbinds fpgadma before it frees the interrupt.
+	 * From 1: 0 is no valid interrupt, and free where nothing claimed
+	 * the legacy ones (arm64; x86 always has 0 taken by its timer).
 	 */
-	m->irq = __irq_alloc_descs(-1, 0, 1, NUMA_NO_NODE, NULL, NULL);
+	m->irq = __irq_alloc_descs(-1, 1, 1, NUMA_NO_NODE, NULL, NULL);
 	if (m->irq < 0) {
 		ret = m->irq;
 		goto err;
 	}
 	irq_set_chip_and_handler(m->irq, &dummy_irq_chip, handle_simple_irq);
+	/* 32-bit ARM creates descriptors IRQ_NOREQUEST (ARCH_IRQ_INIT_FLAGS). */
+	irq_clear_status_flags(m->irq, IRQ_NOREQUEST);
 
 	thread = kthread_create(fse_model_thread, m, "fpgadma-model/%u", id);
 	if (IS_ERR(thread)) {

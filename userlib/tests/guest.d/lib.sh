@@ -13,8 +13,9 @@ else
 	exit 0
 fi
 
-if ! insmod /fpgadma.ko ${KOPT:+"$KOPT"}; then
-	fail lib.insmod "insmod /fpgadma.ko failed"
+EOPT=$(edu_opt)
+if ! insmod /fpgadma.ko ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"}; then
+	fail lib.insmod "insmod /fpgadma.ko $EOPT $KOPT failed"
 	exit 0
 fi
 if ! insmod /fpgadma_model.ko; then

@@ -25,8 +25,9 @@ check() {
 	if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$(printf "%s" "$out" | tr "\n" " " | tail -c 300)"; fi
 }
 
-if ! insmod /fpgadma.ko ${KOPT:+"$KOPT"}; then
-	fail tools.insmod "insmod /fpgadma.ko failed"
+EOPT=$(edu_opt)
+if ! insmod /fpgadma.ko ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"}; then
+	fail tools.insmod "insmod /fpgadma.ko $EOPT $KOPT failed"
 	exit 0
 fi
 n=0
