@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Build dts/ the way the kernel builds its device trees, against the Zynq
-# .dts/.dtsi and dt-bindings headers of Debian's linux-source-6.1 (their
+# (arch/arm) and ZynqMP (arch/arm64/.../xilinx) .dts/.dtsi and dt-bindings
+# headers of Debian's linux-source-6.1 (their
 # files are extracted once into TOOLS_DIR), and check what came out:
 #  - every dts/*.dts (a board) compiles with the kernel's default dtc
 #    warnings, and so does every dts/*.dtso (an overlay, dtc -@);
@@ -23,15 +24,20 @@ mkdir -p "$out" "$tools_dir"
 ver=$(dpkg-query -W -f='${Version}' linux-source-6.1) || {
 	echo "linux-source-6.1 is not installed"; exit 2; }
 ksrc=$tools_dir/dts-$ver
-if [[ ! -f $ksrc/arch/arm/boot/dts/zynq-7000.dtsi ]]; then
+if [[ ! -f $ksrc/arch/arm/boot/dts/zynq-7000.dtsi ||
+      ! -f $ksrc/arch/arm64/boot/dts/xilinx/zynqmp.dtsi ||
+      ! -f $ksrc/include/uapi/linux/input-event-codes.h ]]; then
 	tmp=$(mktemp -d "$tools_dir/.dts.XXXXXX")
 	if ! tar -xJf "$src_tar" -C "$tmp" --strip-components=1 --wildcards \
 		'linux-source-6.1/arch/arm/boot/dts/zynq-*' \
-		'linux-source-6.1/include/dt-bindings/*'; then
+		'linux-source-6.1/arch/arm64/boot/dts/xilinx/*' \
+		'linux-source-6.1/include/dt-bindings/*' \
+		'linux-source-6.1/include/uapi/linux/input-event-codes.h'; then
 		rm -rf "$tmp"
 		echo "cannot extract the Zynq device trees from $src_tar"
 		exit 2
 	fi
+	rm -rf "$ksrc"
 	mv -T "$tmp" "$ksrc" 2>/dev/null || rm -rf "$tmp"
 fi
 
@@ -48,13 +54,19 @@ span=$(sed -n 's/^#define FSE_REG_SPAN[[:space:]]*\(0x[0-9a-fA-F]*\).*/\1/p' \
 n=0
 finding() { echo "$1: $2"; n=$((n + 1)); }
 
-# check_node DTB NODE FILE: the fpgadma node's properties.
+# check_node DTB NODE FILE: the fpgadma node's properties. Its reg is in
+# the parent's #address-cells/#size-cells (1/1 on Zynq-7000, 2/2 on
+# ZynqMP); a size of two cells is checked by its low cell, with the high
+# one 0.
 check_node() {
-	local dtb=$1 node=$2 f=$3 reg irq pool
+	local dtb=$1 node=$2 f=$3 reg irq pool ac sc
 	[[ $(fdtget "$dtb" "$node" compatible) == "$compat" ]] ||
 		finding "$f" "$node: compatible is not \"$compat\""
-	read -ra reg <<< "$(fdtget "$dtb" "$node" reg)"
-	((${#reg[@]} == 2 && reg[1] >= span)) ||
+	ac=$(fdtget "$dtb" "${node%/*}" '#address-cells' 2> /dev/null || echo 2)
+	sc=$(fdtget "$dtb" "${node%/*}" '#size-cells' 2> /dev/null || echo 1)
+	read -ra reg <<< "$(fdtget -t u "$dtb" "$node" reg)"
+	((${#reg[@]} == ac + sc && reg[ac + sc - 1] >= span &&
+	  (sc == 1 || reg[ac] == 0))) ||
 		finding "$f" "$node: reg '${reg[*]}' is not one window of >= $((span)) bytes"
 	irq=$(fdtget "$dtb" "$node" interrupts)
 	[[ $irq =~ ^0\ [0-9]+\ 4$ ]] ||
@@ -81,7 +93,8 @@ for f in dts/*.dts dts/*.dtso; do
 	extra=()
 	[[ $f == *.dtso ]] && extra=(-@)
 	if ! cpp -nostdinc -undef -D__DTS__ -x assembler-with-cpp -I dts \
-		-I "$ksrc/arch/arm/boot/dts" -I "$ksrc/include" "$f" -o "$pp" \
+		-I "$ksrc/arch/arm/boot/dts" -I "$ksrc/arch/arm64/boot/dts/xilinx" \
+		-I "$ksrc/include" "$f" -o "$pp" \
 		2> "$out/$base.cpp.log"; then
 		finding "$f" "cpp: $(head -n 1 "$out/$base.cpp.log")"
 		continue
