@@ -36,7 +36,12 @@ demo:
 # bench/dma_throughput in the VM; results in build/bench (docs/performance.md)
 bench:
 	scripts/bench.sh
-.PHONY: bench
+# the same on Debian's arm64 / armmp kernel, model on a device-tree node
+bench-arm64:
+	scripts/bench.sh --arch arm64
+bench-arm:
+	scripts/bench.sh --arch arm
+.PHONY: bench bench-arm64 bench-arm
 
 lint:
 	KDIR=$(KDIR) scripts/lint.sh

@@ -10,8 +10,15 @@
 ARGS=$(cat /bench.args 2>/dev/null)
 FDMA=/sys/bus/pci/drivers/fpgadma
 
-echo "### insmod fpgadma.ko; insmod fpgadma_model.ko"
-insmod /fpgadma.ko || { echo "FAIL: bench.insmod"; exit 1; }
+# The edu devices' DMA width, when not edu's default (ARM: run_prog.sh).
+EOPT=
+if [ -r /run_prog.sh ]; then
+	# shellcheck source=../tests/lib/run_prog.sh
+	. /run_prog.sh
+	EOPT=$(edu_opt)
+fi
+echo "### insmod fpgadma.ko $EOPT; insmod fpgadma_model.ko"
+insmod /fpgadma.ko ${EOPT:+"$EOPT"} || { echo "FAIL: bench.insmod"; exit 1; }
 insmod /fpgadma_model.ko || { echo "FAIL: bench.insmod-model"; exit 1; }
 n=0
 while [ ! -c /dev/fpgadma2 ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done

@@ -29,6 +29,12 @@ fi
 KVER=$(scripts/kver.sh) || exit 1
 export KVER KDIR=/usr/src/linux-headers-$KVER
 echo "check: kernel $KVER"
+# The later lanes' downloads, in the background (FPGADMA_PREFETCH=0: not).
+prefetch=
+if [[ ${FPGADMA_PREFETCH:-1} == 1 ]]; then
+	scripts/prefetch.sh "$OUT/prefetch" &
+	prefetch=$!
+fi
 
 summary=()
 total=$SECONDS
@@ -54,6 +60,10 @@ for lane in scripts/check.d/[0-9][0-9]-*.sh; do
 		"$(grep -c '^FAIL: ' <<< "$lines")" $((SECONDS - start)))")
 done
 
+if [[ -n $prefetch ]]; then
+	wait "$prefetch"
+	sed 's/^/  /' "$OUT/prefetch/prefetch.log" 2> /dev/null
+fi
 echo "check: lanes (kernel $KVER, ${SECONDS}s in all, $((SECONDS - total))s in lanes)"
 printf '  %s\n' "${summary[@]}"
 scripts/count-results.sh "$RESULTS"

@@ -10,11 +10,15 @@ pkgs=(linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static
       cpio kmod gcc make libc6-dev gzip binutils coreutils findutils "$@")
 
 missing=()
-for p in "${pkgs[@]}"; do
-	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-	[[ $status == "install ok installed" ]] || missing+=("$p")
-done
-
+find_missing() {
+	local p status
+	missing=()
+	for p in "${pkgs[@]}"; do
+		status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+		[[ $status == "install ok installed" ]] || missing+=("$p")
+	done
+}
+find_missing
 ((${#missing[@]} == 0)) && exit 0
 
 cmd="DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
@@ -23,6 +27,12 @@ if ((EUID != 0)); then
 	echo "deps.sh: run as root: apt-get update && $cmd" >&2
 	exit 1
 fi
+# One installer at a time: scripts/prefetch.sh's steps install what they
+# need while the lanes run (apt itself would fail on its locks).
+exec 8> /var/lock/fpgadma-deps.lock
+flock 8
+find_missing
+((${#missing[@]} == 0)) && exit 0
 echo "deps.sh: installing: ${missing[*]}" >&2
 apt-get update
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"

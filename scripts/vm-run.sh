@@ -18,17 +18,21 @@
 # (see below); --arch arm the same with a 32-bit ARM kernel (Debian's
 # armmp) on qemu-system-arm's virt with highmem=off (the non-LPAE kernel
 # cannot reach an ECAM above 4 GiB), Cortex-A15. --iommu is x86 only.
+# --overlay FILE (arm, arm64): boot with the device tree QEMU generates
+# for these very options (-machine dumpdtb) with the overlay source FILE
+# applied (dtc -@, fdtoverlay), as a user's overlay would be.
 # x86_64 (the default) is unchanged.
 # Exits 0 if no FAIL line was printed, else 1. --verbose copies the
 # console to stderr.
 #
 # Usage: scripts/vm-run.sh --initrd FILE [--kernel FILE] [--edu N]
 #          [--timeout SEC] [--log FILE] [--label NAME] [--append "ARGS"]
-#          [--mem MB] [--smp N] [--iommu] [--arch x86_64|arm64|arm] [--verbose]
+#          [--mem MB] [--smp N] [--iommu] [--arch x86_64|arm64|arm]
+#          [--overlay FILE.dtso] [--verbose]
 set -euo pipefail
 
 here=$(dirname -- "$0")
-kernel='' initrd='' label='' append='' verbose=0 iommu=0
+kernel='' initrd='' label='' append='' verbose=0 iommu=0 overlay=''
 edu=2 tmo=600 log=vm.log mem=512 smp=2 arch=x86_64
 
 usage() { sed -n '/^# Usage:/,/^[^#]/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
@@ -45,6 +49,7 @@ while (($#)); do
 	--mem) mem=$2; shift ;;
 	--smp) smp=$2; shift ;;
 	--arch) arch=$2; shift ;;
+	--overlay) overlay=$2; shift ;;
 	--verbose) verbose=1 ;;
 	--iommu) iommu=1 ;;
 	*) usage ;;
@@ -53,7 +58,8 @@ while (($#)); do
 done
 [[ -n $initrd ]] || usage
 case $arch in
-x86_64) ;;
+x86_64)
+	[[ -z $overlay ]] || { echo "vm-run.sh: --overlay is arm/arm64 only" >&2; exit 2; } ;;
 arm64 | arm)
 	[[ -n $kernel ]] || { echo "vm-run.sh: --arch $arch needs --kernel" >&2; exit 2; }
 	((!iommu)) || { echo "vm-run.sh: --iommu is x86_64 only" >&2; exit 2; } ;;
@@ -61,7 +67,7 @@ arm64 | arm)
 esac
 [[ -n $kernel ]] || kernel=/boot/vmlinuz-$("$here/kver.sh")
 [[ -n $label ]] || label=$(basename -- "$log")
-for f in "$kernel" "$initrd"; do
+for f in "$kernel" "$initrd" ${overlay:+"$overlay"}; do
 	[[ -r $f ]] || { echo "vm-run.sh: cannot read $f" >&2; exit 2; }
 done
 
@@ -90,9 +96,23 @@ fi
 cmd+=(-append "console=$console loglevel=7 panic=-1 $append")
 for ((i = 0; i < edu; i++)); do cmd+=(-device "$edudev"); done
 
+mkdir -p "$(dirname -- "$log")"
+if [[ -n $overlay ]]; then
+	# The fragment restates virt's #address-cells/#size-cells for dtc's
+	# checks of the reserved-memory node; dtc then finds them unneeded.
+	dt=${log%.log}
+	if ! "${cmd[@]}" -machine "dumpdtb=$dt-base.dtb" < /dev/null > "$dt-dt.log" 2>&1 ||
+	   ! dtc -@ -W no-avoid_unnecessary_addr_size -I dts -O dtb \
+		-o "$dt-overlay.dtbo" "$overlay" >> "$dt-dt.log" 2>&1 ||
+	   ! fdtoverlay -i "$dt-base.dtb" -o "$dt.dtb" "$dt-overlay.dtbo" >> "$dt-dt.log" 2>&1; then
+		echo "FAIL: vm-clean-log:$label: device tree overlay $overlay: $(tail -n 1 "$dt-dt.log")"
+		exit 1
+	fi
+	cmd+=(-dtb "$dt.dtb")
+fi
+
 # No --foreground: stdin is /dev/null (CI has none), and timeout then also
 # kills QEMU's process group. -k: SIGKILL if SIGTERM is ignored.
-mkdir -p "$(dirname -- "$log")"
 start=$SECONDS
 set +e
 if ((verbose)); then

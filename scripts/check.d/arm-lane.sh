@@ -165,7 +165,8 @@ for mode in ${!modes_var:-$def_modes}; do
 	[[ $mode == intx ]] && append="pci=nomsi fpgadma.memory=cached"
 	scripts/vm-run.sh --arch "$L" --kernel "$vmlinuz" \
 		--initrd "$adir/initramfs.cpio.gz" --edu 2 --timeout "${!tmo_var:-1200}" \
-		--append "$append" --log "$adir/vm-$mode.log" --label "$kver-$mode" |
+		--overlay tests/dt/fpgadma-model-virt.dtso --append "$append" \
+		--log "$adir/vm-$mode.log" --label "$kver-$mode" |
 		sed "s/^\(PASS\|FAIL\): /&$L:$mode:/" >> "$RESULTS"
 	grep -E "^(FAIL: $L:$mode:|  log:)" "$RESULTS" || true
 	echo "$L: $mode VM run took $((SECONDS - vmstart))s"

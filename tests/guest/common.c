@@ -386,6 +386,45 @@ bool check_stream_pattern(const uint8_t *buf, size_t len, uint64_t stream_off,
 	return true;
 }
 
+bool is_model(const struct fpgadma_info *info)
+{
+	return !strncmp(info->engine, "stream", sizeof(info->engine));
+}
+
+bool check_model_buffer(const uint8_t *buf, size_t len, uint64_t seq,
+			const char *what)
+{
+	uint64_t w;
+	size_t k;
+
+	for (k = 0; k < len / 8; k++) {
+		memcpy(&w, buf + 8 * k, 8);
+		if (w != (seq ^ (k * MODEL_MIX)))
+			return failf("%s: word %zu is 0x%016llx, expected 0x%016llx",
+				     what, k, (unsigned long long)w,
+				     (unsigned long long)(seq ^ (k * MODEL_MIX)));
+	}
+	return true;
+}
+
+bool check_model_stream(const uint8_t *buf, size_t len, uint32_t period)
+{
+	char what[64];
+	size_t off;
+
+	if (!period || period % 8)
+		return failf("copy-mode period %u is not a multiple of 8", period);
+	for (off = 0; off < len; off += period) {
+		size_t n = len - off < period ? len - off : period;
+
+		snprintf(what, sizeof(what), "copy-mode buffer of production %zu",
+			 off / period);
+		if (!check_model_buffer(buf + off, n, off / period, what))
+			return false;
+	}
+	return true;
+}
+
 bool check_fill(const uint8_t *buf, size_t len, uint8_t val, const char *what)
 {
 	size_t i;
@@ -773,12 +812,15 @@ static bool check_record(struct stream *s, const struct fpgadma_record *r,
 	if (!check_sequence(s, r) || !check_timestamp(s, r, t_read))
 		return false;
 	if (s->ring) {
+		const uint8_t *buf;
 		char what[64];
 
 		snprintf(what, sizeof(what), "buffer %u (seq %llu)", r->index,
 			 (unsigned long long)r->sequence);
-		if (!check_pattern(s->ring + (size_t)r->index * s->info.buf_size,
-				   r->bytes_used, what))
+		buf = s->ring + (size_t)r->index * s->info.buf_size;
+		if (is_model(&s->info) ?
+		    !check_model_buffer(buf, r->bytes_used, r->sequence, what) :
+		    !check_pattern(buf, r->bytes_used, what))
 			return false;
 	}
 	return true;

@@ -121,6 +121,18 @@ bool check_stream_pattern(const uint8_t *buf, size_t len, uint64_t stream_off,
 			  uint32_t period);
 bool check_fill(const uint8_t *buf, size_t len, uint8_t val, const char *what);
 
+/*
+ * The software model of the stream engine (tests/model/) writes 64-bit
+ * word k of its production number s as s ^ (k * MODEL_MIX), in the CPU's
+ * byte order. Devices whose INFO engine is "stream" are the model here.
+ */
+#define MODEL_MIX	0x9e3779b97f4a7c15ULL
+bool is_model(const struct fpgadma_info *info);
+bool check_model_buffer(const uint8_t *buf, size_t len, uint64_t seq,
+			const char *what);
+/* Copy mode: len bytes of the buffers of productions 0, 1, ... of period bytes. */
+bool check_model_stream(const uint8_t *buf, size_t len, uint32_t period);
+
 /* ---- sysfs -------------------------------------------------------------- */
 
 bool sysfs_read(const char *dev, const char *attr, char *out, size_t n);

@@ -274,6 +274,47 @@ else
 fi
 model_loaded && rmmod fpgadma_model
 
+# The ARM lanes boot with tests/dt/fpgadma-model-virt.dtso applied: the
+# model is then a device-tree node (so by default the only model) whose
+# child fpgadma binds like a Zynq node, with a reserved-memory CMA pool
+# and without dma-coherent; every model test above ran on it.
+if [ -d /proc/device-tree/fpgadma-model ]; then
+	if insmod $KO ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"} && insmod $MODEL_KO &&
+	   wait_path present $N2 50; then
+		d=/sys/class/fpgadma/${N2#/dev/}
+		compat=$(tr -d '\0' < "$d/device/of_node/compatible" 2>/dev/null)
+		if [ "$compat" = fpgadma,stream-1.0 ]; then
+			pass dt.model-node-bound
+		else
+			fail dt.model-node-bound "$N2's device has compatible '$compat', not fpgadma,stream-1.0"
+		fi
+		if dmesg | grep -q "$(basename "$(readlink -f "$d/device")"): assigned reserved memory node fpgadma-pool"; then
+			pass dt.memory-region
+		else
+			fail dt.memory-region "no 'assigned reserved memory node fpgadma-pool' line for $N2's device in the kernel log"
+		fi
+		# AUTO: cached for the node without dma-coherent, coherent for
+		# edu behind virt's dma-coherent PCIe host; a memory= parameter
+		# decides for both.
+		want_dt=cached want_pci=coherent
+		if [ -n "$KOPT" ]; then want_dt=${KOPT#memory=}; want_pci=$want_dt; fi
+		got_dt=$(cat "$d/memory") got_pci=$(cat /sys/class/fpgadma/${N0#/dev/}/memory)
+		if [ "$got_dt" = "$want_dt" ] && [ "$got_pci" = "$want_pci" ]; then
+			pass dt.memory-kind
+		else
+			fail dt.memory-kind "memory: node $got_dt, edu $got_pci; expected $want_dt, $want_pci (${KOPT:-auto})"
+		fi
+		# Both kinds of ring memory on the node, from its pool: cached,
+		# and coherent (which the DMA API maps uncached there).
+		run_prog memory $((300 * ${FPGADMA_TEST_TIMESCALE:-1})) $T memory $N2 |
+			sed -e 's/^PASS: /PASS: dt./' -e 's/^FAIL: /FAIL: dt./'
+	else
+		fail dt.load "insmod $KO; insmod $MODEL_KO failed, or no $N2"
+	fi
+	model_loaded && rmmod fpgadma_model
+	mod_loaded && rmmod $MOD
+fi
+
 # The largest RELEASE, on a 4096-buffer ring of the model, timed.
 mod_loaded && rmmod $MOD
 if insmod $KO ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"} max_buf_count=4096 && insmod $MODEL_KO &&

@@ -8,6 +8,8 @@
  * (write() from it; process_vm_readv(), which must pin the pages, gets
  * either the same bytes or EFAULT, never other bytes). Then AUTO follows
  * the module parameter, and bad flags are refused with the ring intact.
+ * Any device: edu's pattern, or the software model's (the ARM lanes run it
+ * on the model's device-tree node too).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -143,6 +145,8 @@ static bool m_cached_copy(void *arg)
 	if (n != (ssize_t)len)
 		ok = failf("copy-mode read of %zu bytes returned %zd (%s)", len,
 			   n, strerror(errno));
+	else if (is_model(&info))
+		ok = check_model_stream(buf, len, period);
 	else
 		ok = check_stream_pattern(buf, len, 0, period);
 	close(fd);

@@ -18,6 +18,30 @@
  *    interrupt; fpgadma binds it and finds the registers with
  *    dev_get_regmap(pdev->dev.parent, NULL).
  *
+ * A device-tree node compatible "fpgadma,model-1.0" is a model too, shaped
+ * like an FPGA register block that is also an interrupt controller (an
+ * MFD-style parent): the model binds its platform device and creates a
+ * model device for the node (fpgadma-model.N, as above, the regmap's
+ * device), serves hwirq 0 of a one-interrupt domain on the node, and
+ * creates the node's children under it (of_platform_populate()), e.g.
+ *
+ *	fpgadma_model: fpgadma-model {
+ *		compatible = "fpgadma,model-1.0";
+ *		interrupt-controller;
+ *		#interrupt-cells = <1>;
+ *		stream {
+ *			compatible = "fpgadma,stream-1.0";
+ *			interrupts-extended = <&fpgadma_model 0>;
+ *			memory-region = <&pool>;
+ *		};
+ *	};
+ *
+ * so fpgadma binds the child as it binds a Zynq node: DMA configured from
+ * the device tree (coherent only with "dma-coherent"), buffers from its
+ * memory-region. tests/dt/ has the overlay the ARM lanes apply to QEMU's
+ * virt device tree. Such models are numbered after the "devices" ones; by
+ * default a device tree with such nodes gets no other model.
+ *
  * The model writes a verifiable pattern into each buffer: 64-bit word k of
  * the buffer of production number s is s ^ (k * FSE_MODEL_MIX) (word 0 is
  * s itself). Knobs, faults and counters are sysfs attributes of the model
@@ -30,19 +54,26 @@
  * The model reaches host memory through the direct map: a bus address is
  * taken to be a physical address, which holds without an IOMMU (and
  * without DMA address translation) in front of the child device; the
- * model needs none. Descriptors pointing outside RAM are refused with a
- * descriptor error.
+ * model needs none. Descriptors pointing outside RAM (or into highmem,
+ * which has no direct map) are refused with a descriptor error. Its
+ * writes go through the CPU's caches: under QEMU's TCG, which models no
+ * caches, they reach memory at once, as a device's would; on silicon a
+ * non-coherent child would need them cleaned to memory first.
  */
 #include <linux/atomic.h>
 #include <linux/device.h>
+#include <linux/idr.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/irq_work.h>
+#include <linux/irqdomain.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/of.h>
+#include <linux/of_platform.h>
 #include <linux/platform_device.h>
 #include <linux/regmap.h>
 #include <linux/sched/task.h>
@@ -50,6 +81,8 @@
 #include <linux/wait_bit.h>
 
 #include <hw/fpgadma_stream_regs.h>
+
+#include "../../driver/compat.h"
 
 #define FSE_MODEL_MIX		0x9e3779b97f4a7c15ULL
 #define FSE_MODEL_RING_MAX	4096
@@ -62,9 +95,9 @@
 /* Most buffers produced in one step, flat out. */
 #define FSE_MODEL_BUDGET	64
 
-static unsigned int devices = 1;
-module_param(devices, uint, 0444);
-MODULE_PARM_DESC(devices, "Modelled stream engines to create (default 1, at most 8)");
+static int devices = -1;
+module_param(devices, int, 0444);
+MODULE_PARM_DESC(devices, "Modelled stream engines to create besides the device tree's (0..8; default 1, or 0 if the device tree has \"fpgadma,model-1.0\" nodes)");
 
 static unsigned int caps = FSE_MODEL_CAPS;
 module_param(caps, uint, 0444);
@@ -81,7 +114,11 @@ enum fse_fill {
  * @dev:         the model device; its release frees the structure.
  * @regs:        the register file, reached through @regmap.
  * @regmap:      the registers as the driver sees them.
- * @pdev:        the child platform device the driver binds to.
+ * @id:          N of fpgadma-model.N.
+ * @np:          device-tree model: its node (also @dev's), else NULL.
+ * @pdev:        the child platform device the driver binds to (not for a
+ *               device-tree model: of_platform_populate() creates those).
+ * @domain:      device-tree model: its interrupt domain (one interrupt).
  * @irq:         the Linux interrupt the model raises.
  * @irq_work:    raises @irq from hard interrupt context.
  * @thread:      the device's "hardware"; a task reference is held until
@@ -119,7 +156,10 @@ struct fse_model {
 	struct device dev;
 	u32 regs[FSE_REG_SPAN / 4];
 	struct regmap *regmap;
+	unsigned int id;
+	struct device_node *np;
 	struct platform_device *pdev;
+	struct irq_domain *domain;
 	int irq;
 	struct irq_work irq_work;
 	struct task_struct *thread;
@@ -150,6 +190,8 @@ struct fse_model {
 };
 
 static struct fse_model *fse_models[FSE_MODEL_MAX_DEVICES];
+/* The N of fpgadma-model.N, for both kinds of model. */
+static DEFINE_IDA(fse_model_ida);
 /* Model devices not yet released; module exit waits for 0. */
 static atomic_t fse_model_live = ATOMIC_INIT(0);
 
@@ -278,7 +320,8 @@ static const struct regmap_config fse_model_regmap_config = {
 static void *fse_model_mem(u64 addr, u32 len)
 {
 	if (!len || !pfn_valid(PHYS_PFN(addr)) ||
-	    !pfn_valid(PHYS_PFN(addr + len - 1)))
+	    !pfn_valid(PHYS_PFN(addr + len - 1)) ||
+	    PageHighMem(pfn_to_page(PHYS_PFN(addr + len - 1))))
 		return NULL;
 	return phys_to_virt(addr);
 }
@@ -727,9 +770,61 @@ static void fse_model_release(struct device *dev)
 
 	if (m->thread)
 		put_task_struct(m->thread);
+	of_node_put(m->np);
+	ida_free(&fse_model_ida, m->id);
 	kfree(m);
 	if (atomic_dec_and_test(&fse_model_live))
 		wake_up_var(&fse_model_live);
+}
+
+/* Device-tree models: hwirq 0 of the node's domain is the model's. */
+static int fse_model_irq_map(struct irq_domain *d, unsigned int virq,
+			     irq_hw_number_t hwirq)
+{
+	irq_set_chip_and_handler(virq, &dummy_irq_chip, handle_simple_irq);
+	/* 32-bit ARM creates descriptors IRQ_NOREQUEST (ARCH_IRQ_INIT_FLAGS). */
+	irq_clear_status_flags(virq, IRQ_NOREQUEST);
+	return 0;
+}
+
+static const struct irq_domain_ops fse_model_irq_ops = {
+	.map = fse_model_irq_map,
+	.xlate = irq_domain_xlate_onecell,
+};
+
+/* The interrupt the model raises: a descriptor of its own, or hwirq 0. */
+static int fse_model_irq_init(struct fse_model *m)
+{
+	if (!m->np) {
+		/*
+		 * From 1: 0 is no valid interrupt, and free where nothing
+		 * claimed the legacy ones (arm64; x86 always has 0 taken
+		 * by its timer).
+		 */
+		m->irq = __irq_alloc_descs(-1, 1, 1, NUMA_NO_NODE, NULL, NULL);
+		if (m->irq < 0)
+			return m->irq;
+		fse_model_irq_map(NULL, m->irq, 0);
+		return 0;
+	}
+	m->domain = irq_domain_create_linear(of_fwnode_handle(m->np), 1,
+					     &fse_model_irq_ops, m);
+	if (!m->domain)
+		return -ENOMEM;
+	m->irq = irq_create_mapping(m->domain, 0);
+	return m->irq ? 0 : -EINVAL;
+}
+
+static void fse_model_irq_exit(struct fse_model *m)
+{
+	if (!m->domain) {
+		if (m->irq > 0)
+			irq_free_desc(m->irq);
+		return;
+	}
+	if (m->irq > 0)
+		irq_dispose_mapping(m->irq);
+	irq_domain_remove(m->domain);
 }
 
 /**
@@ -737,9 +832,10 @@ static void fse_model_release(struct device *dev)
  * @m:          the model.
  * @registered: device_add() of @m->dev succeeded.
  *
- * The driver unbinds first (platform_device_unregister() of the child),
- * so the model stops only once nothing drives it. Then the thread stops,
- * the interrupt goes, the regmap goes, and the model device is deleted;
+ * The driver unbinds first (platform_device_unregister() of the child, or
+ * of_platform_depopulate() of a device-tree model's children), so the
+ * model stops only once nothing drives it. Then the thread stops, the
+ * interrupt goes, the regmap goes, and the model device is deleted;
  * deleting it drains active sysfs readers and writers, and its release
  * frees @m once the last reference (the child's, which an open file of
  * the driver may hold for a while) is gone.
@@ -748,11 +844,12 @@ static void fse_model_destroy(struct fse_model *m, bool registered)
 {
 	if (m->pdev)
 		platform_device_unregister(m->pdev);
+	if (m->np)
+		of_platform_depopulate(&m->dev);
 	if (m->thread)
 		kthread_stop(m->thread);
 	irq_work_sync(&m->irq_work);
-	if (m->irq > 0)
-		irq_free_desc(m->irq);
+	fse_model_irq_exit(m);
 	if (!IS_ERR_OR_NULL(m->regmap))
 		regmap_exit(m->regmap);
 	if (registered)
@@ -762,12 +859,12 @@ static void fse_model_destroy(struct fse_model *m, bool registered)
 }
 
 /* The child the driver binds: platform device "fpgadma-stream".@id. */
-static int fse_model_add_child(struct fse_model *m, unsigned int id)
+static int fse_model_add_child(struct fse_model *m)
 {
 	struct resource res = DEFINE_RES_IRQ(m->irq);
 	int ret;
 
-	m->pdev = platform_device_alloc("fpgadma-stream", id);
+	m->pdev = platform_device_alloc("fpgadma-stream", m->id);
 	if (!m->pdev)
 		return -ENOMEM;
 	m->pdev->dev.parent = &m->dev;
@@ -781,20 +878,36 @@ static int fse_model_add_child(struct fse_model *m, unsigned int id)
 	return ret;
 }
 
-static struct fse_model *fse_model_new(unsigned int id)
+/**
+ * fse_model_new() - create one model
+ * @np: a device-tree model's node, else NULL. The model device stands for
+ *      it (as the regmap's device and the parent of the node's children,
+ *      which fpgadma binds), beside the platform device the model driver
+ *      bound, so that both kinds of model look the same from user space.
+ */
+static struct fse_model *fse_model_new(struct device_node *np)
 {
 	struct task_struct *thread;
 	struct fse_model *m;
 	bool registered = false;
-	int ret;
+	int id, ret;
 
+	id = ida_alloc(&fse_model_ida, GFP_KERNEL);
+	if (id < 0)
+		return ERR_PTR(id);
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
-	if (!m)
+	if (!m) {
+		ida_free(&fse_model_ida, id);
 		return ERR_PTR(-ENOMEM);
+	}
 	atomic_inc(&fse_model_live);
+	m->id = id;
 	m->dev.release = fse_model_release;
 	m->dev.groups = fse_model_groups;
 	device_initialize(&m->dev);
+	m->np = of_node_get(np);
+	if (np)
+		device_set_node(&m->dev, of_fwnode_handle(np));
 	m->fill = FSE_FILL_FULL;
 	reg_set(m, FSE_REG_ID, FSE_ID_MAGIC);
 	reg_set(m, FSE_REG_VERSION, FSE_VERSION_MAJOR << 16 | FSE_VERSION_MINOR);
@@ -804,7 +917,7 @@ static struct fse_model *fse_model_new(unsigned int id)
 	/* Raise the interrupt from hard IRQ context, also on PREEMPT_RT. */
 	m->irq_work = IRQ_WORK_INIT_HARD(fse_model_irq_work);
 
-	ret = dev_set_name(&m->dev, "fpgadma-model.%u", id);
+	ret = dev_set_name(&m->dev, "fpgadma-model.%u", m->id);
 	if (ret)
 		goto err;
 	/* Attached to the device: dev_get_regmap() finds it. */
@@ -818,19 +931,12 @@ static struct fse_model *fse_model_new(unsigned int id)
 	 * No owner module: fpgadma requests the interrupt, and a reference
 	 * on this module would then refuse its unload while fpgadma is
 	 * bound; the unload unbinds fpgadma before it frees the interrupt.
-	 * From 1: 0 is no valid interrupt, and free where nothing claimed
-	 * the legacy ones (arm64; x86 always has 0 taken by its timer).
 	 */
-	m->irq = __irq_alloc_descs(-1, 1, 1, NUMA_NO_NODE, NULL, NULL);
-	if (m->irq < 0) {
-		ret = m->irq;
+	ret = fse_model_irq_init(m);
+	if (ret)
 		goto err;
-	}
-	irq_set_chip_and_handler(m->irq, &dummy_irq_chip, handle_simple_irq);
-	/* 32-bit ARM creates descriptors IRQ_NOREQUEST (ARCH_IRQ_INIT_FLAGS). */
-	irq_clear_status_flags(m->irq, IRQ_NOREQUEST);
 
-	thread = kthread_create(fse_model_thread, m, "fpgadma-model/%u", id);
+	thread = kthread_create(fse_model_thread, m, "fpgadma-model/%u", m->id);
 	if (IS_ERR(thread)) {
 		ret = PTR_ERR(thread);
 		goto err;
@@ -842,7 +948,10 @@ static struct fse_model *fse_model_new(unsigned int id)
 	if (ret)
 		goto err;
 	registered = true;
-	ret = fse_model_add_child(m, id);
+	if (m->np)
+		ret = of_platform_populate(np, NULL, NULL, &m->dev);
+	else
+		ret = fse_model_add_child(m);
 	if (ret)
 		goto err;
 	return m;
@@ -851,6 +960,38 @@ err:
 	fse_model_destroy(m, registered);
 	return ERR_PTR(ret);
 }
+
+static int fse_model_of_probe(struct platform_device *pdev)
+{
+	struct fse_model *m = fse_model_new(pdev->dev.of_node);
+
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	platform_set_drvdata(pdev, m);
+	return 0;
+}
+
+static void fse_model_of_remove(struct platform_device *pdev)
+{
+	fse_model_destroy(platform_get_drvdata(pdev), true);
+}
+
+static const struct of_device_id fse_model_of_ids[] = {
+	{ .compatible = "fpgadma,model-1.0" },
+	{ }
+};
+MODULE_DEVICE_TABLE(of, fse_model_of_ids);
+
+static struct platform_driver fse_model_of_driver = {
+	.driver = {
+		.name = "fpgadma-model",
+		.of_match_table = fse_model_of_ids,
+		/* A model goes with its module, never by a sysfs unbind. */
+		.suppress_bind_attrs = true,
+	},
+	.probe = fse_model_of_probe,
+	.FPGADMA_PLATFORM_REMOVE = fse_model_of_remove,
+};
 
 static void fse_model_destroy_all(void)
 {
@@ -868,26 +1009,43 @@ static void fse_model_destroy_all(void)
 	wait_var_event(&fse_model_live, !atomic_read(&fse_model_live));
 }
 
+/* Without the parameter: one model, or none beside device-tree ones. */
+static int fse_model_count(void)
+{
+	struct device_node *np;
+
+	if (devices >= 0)
+		return devices;
+	np = of_find_compatible_node(NULL, NULL, "fpgadma,model-1.0");
+	of_node_put(np);
+	return np ? 0 : 1;
+}
+
 static int __init fse_model_init(void)
 {
+	int i, n = fse_model_count();
 	struct fse_model *m;
-	unsigned int i;
+	int ret;
 
-	if (devices > FSE_MODEL_MAX_DEVICES)
+	if (n > FSE_MODEL_MAX_DEVICES)
 		return -EINVAL;
-	for (i = 0; i < devices; i++) {
-		m = fse_model_new(i);
+	for (i = 0; i < n; i++) {
+		m = fse_model_new(NULL);
 		if (IS_ERR(m)) {
 			fse_model_destroy_all();
 			return PTR_ERR(m);
 		}
 		fse_models[i] = m;
 	}
-	return 0;
+	ret = platform_driver_register(&fse_model_of_driver);
+	if (ret)
+		fse_model_destroy_all();
+	return ret;
 }
 
 static void __exit fse_model_exit(void)
 {
+	platform_driver_unregister(&fse_model_of_driver);
 	fse_model_destroy_all();
 }
 

@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Fill the download-bound caches of the later lanes while the early ones
+# compile: the trixie chroot (75-pkg-trixie, 95-matrix), the newer suites'
+# kernels (95-matrix; with FPGADMA_FULL_MATRIX=1 also the build-only
+# series) and the ARM kernels (96-arm64, 96-arm). scripts/check.sh starts
+# it in the background on a machine whose caches are cold; every entry has
+# its builder's lock (cache-entry.sh), so a lane that needs an entry the
+# prefetch is still fetching waits for it, and one the prefetch failed to
+# fetch is fetched (or reported) by the lane itself as before. Nothing
+# CPU-bound is started here (the debug kernel build stays in 97-debug).
+# Logs in $1 (a directory); one line per entry in $1/prefetch.log.
+set -uo pipefail
+cd "$(dirname -- "$0")/.." || exit 1
+logdir=${1:?usage: scripts/prefetch.sh LOGDIR}
+mkdir -p "$logdir"
+
+# step NAME CMD...: run CMD at low priority, log how it went.
+step() {
+	local name=$1 start=$SECONDS rc
+	shift
+	nice -n 10 "$@" > "$logdir/$name.out" 2> "$logdir/$name.log"
+	rc=$?
+	echo "prefetch: $name: exit $rc after $((SECONDS - start))s" >> "$logdir/prefetch.log"
+}
+
+series=(6.18-rt 7.x)
+[[ ${FPGADMA_FULL_MATRIX:-0} == 1 ]] && series+=(6.16 6.17 6.18)
+[[ ${FPGADMA_ARM64_LANE:-1} == 0 ]] || step arm-kernel-arm64 scripts/arm-kernel.sh arm64
+[[ ${FPGADMA_ARM_LANE:-1} == 0 ]] || step arm-kernel-armhf scripts/arm-kernel.sh armhf
+for s in "${series[@]}"; do
+	step "suite-kernel-$s" scripts/suite-kernel.sh "$s"
+done
+step trixie-chroot scripts/trixie-chroot.sh path
+exit 0
