@@ -28,7 +28,12 @@
 # <path>", "root <unpacked root>", for armhf "modpost <path>" (below).
 # Progress goes to stderr.
 #
-# Usage: scripts/arm-kernel.sh arm64|armhf
+# LABEL arm64-16k is arm64's 16 KiB-page flavour, which bookworm has in
+# bookworm-backports only (6.12, linux-image-arm64-16k): its apt state
+# also has bookworm-backports, and its kbuild is that kernel's
+# (linux-kbuild-6.12.*, built for bookworm's glibc).
+#
+# Usage: scripts/arm-kernel.sh arm64|armhf|arm64-16k
 set -euo pipefail
 
 here=$(cd "$(dirname -- "$0")" && pwd)
@@ -38,15 +43,17 @@ security=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 
 log() { echo "arm-kernel.sh: $*" >&2; }
 
-arch=${1:-}
-case $arch in
-arm64) meta=linux-image-arm64 ;;
-armhf) meta=linux-image-armmp ;;
+label=${1:-} backports=0
+case $label in
+arm64) arch=arm64 flavour=arm64 ;;
+armhf) arch=armhf flavour=armmp ;;
+arm64-16k) arch=arm64 flavour=arm64-16k backports=1 ;;
 *) sed -n '/^# Usage:/s/^# //p' "$0" >&2; exit 2 ;;
 esac
+meta=linux-image-$flavour
 
 # --- the private apt state ------------------------------------------------
-adir=$cache/apt-bookworm-$arch
+adir=$cache/apt-bookworm-$label
 mkdir -p "$adir/lists/partial" "$adir/archives/partial"
 key=/usr/share/keyrings/debian-archive-keyring.gpg
 cat > "$adir/sources.list.new" <<EOF
@@ -54,6 +61,8 @@ deb [signed-by=$key] $mirror bookworm main
 deb [signed-by=$key] $mirror bookworm-updates main
 deb [signed-by=$key] $security bookworm-security main
 EOF
+((!backports)) ||
+	echo "deb [signed-by=$key] $mirror bookworm-backports main" >> "$adir/sources.list.new"
 cmp -s "$adir/sources.list.new" "$adir/sources.list" 2>/dev/null ||
 	mv "$adir/sources.list.new" "$adir/sources.list"
 rm -f "$adir/sources.list.new"
@@ -92,8 +101,8 @@ fi
 
 newest_cached() {
 	local d
-	for d in "$cache/arm-kernel-$arch-"*; do
-		[[ -f $d/stamp ]] && echo "${d##*/arm-kernel-"$arch"-}"
+	for d in "$cache/arm-kernel-$label-"*; do
+		[[ -f $d/stamp ]] && echo "${d##*/arm-kernel-"$label"-}"
 	done | sort -V | tail -n 1
 }
 
@@ -112,13 +121,13 @@ if ((online)); then
 fi
 if [[ -z $ver ]]; then
 	entry=$(newest_cached)
-	[[ -n $entry ]] || { log "no $arch kernel: not in the index and none cached in $cache"; exit 1; }
+	[[ -n $entry ]] || { log "no $label kernel: not in the index and none cached in $cache"; exit 1; }
 	kver=${entry%%_*}
 	ver=${entry#*_}
 	ver=${ver//%/:}
 fi
 
-dir=$cache/arm-kernel-$arch-${kver}_${ver//:/%}
+dir=$cache/arm-kernel-$label-${kver}_${ver//:/%}
 report() {
 	echo "kver $kver"
 	echo "version $ver"
@@ -141,10 +150,14 @@ fi
 
 entry_begin
 start=$SECONDS
-log "fetching $arch: $kver ($ver) into $dir"
-kbase=${kver%-*}
+log "fetching $label: $kver ($ver) into $dir"
+kbase=${kver%-"$flavour"}
+# The headers' kbuild (linux-kbuild-6.1, linux-kbuild-6.12.57+deb12, ...).
+kbuild=$(acache depends "linux-headers-$kver:$arch=$ver" 2>/dev/null |
+	sed -nE 's/^ *Depends: (linux-kbuild-[^ :]+).*/\1/p' | head -n 1)
+[[ -n $kbuild ]] || { log "linux-headers-$kver: no linux-kbuild dependency in the index"; exit 1; }
 pkgs=("$imgpkg:$arch=$ver" "linux-headers-$kver:$arch=$ver"
-      "linux-headers-$kbase-common=$ver" "linux-kbuild-6.1:amd64=$ver"
+      "linux-headers-$kbase-common=$ver" "$kbuild:amd64=$ver"
       "busybox-static:$arch" "libpci-dev:$arch" "libpci3:$arch"
       "libudev1:$arch" "zlib1g:$arch")
 mkdir -p "$tmp/debs" "$tmp/root"
@@ -232,7 +245,7 @@ if [[ $arch == armhf ]]; then
 	rm -rf "$mp"
 fi
 took=$((SECONDS - start))
-echo "fetched $(date -u +%FT%TZ) in ${took}s: $arch $kver $ver" > "$tmp/stamp"
+echo "fetched $(date -u +%FT%TZ) in ${took}s: $label $kver $ver" > "$tmp/stamp"
 entry_commit
 log "cached $dir in ${took}s"
 report

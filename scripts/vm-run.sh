@@ -18,6 +18,8 @@
 # (see below); --arch arm the same with a 32-bit ARM kernel (Debian's
 # armmp) on qemu-system-arm's virt with highmem=off (the non-LPAE kernel
 # cannot reach an ECAM above 4 GiB), Cortex-A15. --iommu is x86 only.
+# --cpu NAME (arm, arm64) replaces the default CPU model (e.g. cortex-a76
+# for a kernel with 16 KiB pages, which the A53 cannot translate).
 # --overlay FILE (arm, arm64): boot with the device tree QEMU generates
 # for these very options (-machine dumpdtb) with the overlay source FILE
 # applied (dtc -@, fdtoverlay), as a user's overlay would be.
@@ -28,11 +30,11 @@
 # Usage: scripts/vm-run.sh --initrd FILE [--kernel FILE] [--edu N]
 #          [--timeout SEC] [--log FILE] [--label NAME] [--append "ARGS"]
 #          [--mem MB] [--smp N] [--iommu] [--arch x86_64|arm64|arm]
-#          [--overlay FILE.dtso] [--verbose]
+#          [--cpu NAME] [--overlay FILE.dtso] [--verbose]
 set -euo pipefail
 
 here=$(dirname -- "$0")
-kernel='' initrd='' label='' append='' verbose=0 iommu=0 overlay=''
+kernel='' initrd='' label='' append='' verbose=0 iommu=0 overlay='' cpu=''
 edu=2 tmo=600 log=vm.log mem=512 smp=2 arch=x86_64
 
 usage() { sed -n '/^# Usage:/,/^[^#]/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
@@ -50,6 +52,7 @@ while (($#)); do
 	--smp) smp=$2; shift ;;
 	--arch) arch=$2; shift ;;
 	--overlay) overlay=$2; shift ;;
+	--cpu) cpu=$2; shift ;;
 	--verbose) verbose=1 ;;
 	--iommu) iommu=1 ;;
 	*) usage ;;
@@ -59,7 +62,7 @@ done
 [[ -n $initrd ]] || usage
 case $arch in
 x86_64)
-	[[ -z $overlay ]] || { echo "vm-run.sh: --overlay is arm/arm64 only" >&2; exit 2; } ;;
+	[[ -z $overlay$cpu ]] || { echo "vm-run.sh: --overlay and --cpu are arm/arm64 only" >&2; exit 2; } ;;
 arm64 | arm)
 	[[ -n $kernel ]] || { echo "vm-run.sh: --arch $arch needs --kernel" >&2; exit 2; }
 	((!iommu)) || { echo "vm-run.sh: --iommu is x86_64 only" >&2; exit 2; } ;;
@@ -77,8 +80,8 @@ if [[ $arch == arm* ]]; then
 	# at 1 GiB, beyond edu's default dma_mask (28 bits, what fpgadma's
 	# edu_dma_bits defaults to): a 32-bit edu, and the guest is told (the
 	# guest scripts pass it to insmod: tests/lib/run_prog.sh's edu_opt).
-	console=ttyAMA0 qemu=(qemu-system-aarch64 -M virt -cpu cortex-a53)
-	[[ $arch == arm ]] && qemu=(qemu-system-arm -M "virt,highmem=off" -cpu cortex-a15)
+	console=ttyAMA0 qemu=(qemu-system-aarch64 -M virt -cpu "${cpu:-cortex-a53}")
+	[[ $arch == arm ]] && qemu=(qemu-system-arm -M "virt,highmem=off" -cpu "${cpu:-cortex-a15}")
 	edudev=edu,dma_mask=0xffffffff
 	append="fpgadma.edu_dma_bits=32 $append"
 fi

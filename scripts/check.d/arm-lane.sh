@@ -9,6 +9,11 @@
 #   cross    CROSS_COMPILE, whose triplet names the library directories
 #   machine  readelf's Machine: AArch64, ARM
 #   compat   1: also fpgadma_test for armhf, the compat ioctl test m32.sh
+# and optionally
+#   klabel      scripts/arm-kernel.sh's label (default debarch; arm64-16k)
+#   vmarch      vm-run.sh --arch (default L)
+#   cpu         vm-run.sh --cpu (default its own: cortex-a53, cortex-a15)
+#   lane_modes  the modes to boot, instead of the defaults below
 #
 # scripts/arm-kernel.sh fetches and caches the kernel the metapackage
 # points at, its headers (with the amd64 linux-kbuild-6.1; for armhf a
@@ -40,6 +45,8 @@ mkdir -p "$adir"
 start=$SECONDS
 triplet=${cross%-}
 uc=${L^^}
+uc=${uc//-/_}
+klabel=${klabel:-$debarch} vmarch=${vmarch:-$L}
 modes_var=${uc}_MODES tmo_var=${uc}_TIMEOUT
 
 if ! scripts/deps.sh gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
@@ -48,7 +55,7 @@ if ! scripts/deps.sh gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
 	fail "$L:deps: see $adir/deps.log"
 	exit 0
 fi
-if ! out=$(scripts/arm-kernel.sh "$debarch" 2> "$adir/kernel.log"); then
+if ! out=$(scripts/arm-kernel.sh "$klabel" 2> "$adir/kernel.log"); then
 	fail "$L:kernel: $(tail -n 1 "$adir/kernel.log") (see $adir/kernel.log)"
 	exit 0
 fi
@@ -152,7 +159,9 @@ fi
 # The warm make check budget takes one run per ARM lane, between them
 # both memory kinds and both interrupt modes (arm64: INTx with cached
 # memory; arm: MSI with the default); CI (FPGADMA_FULL_MATRIX=1) both.
-if [[ ${FPGADMA_FULL_MATRIX:-0} == 1 ]]; then
+if [[ -n ${lane_modes:-} ]]; then
+	def_modes=$lane_modes
+elif [[ ${FPGADMA_FULL_MATRIX:-0} == 1 ]]; then
 	def_modes="msi intx"
 elif [[ $L == arm64 ]]; then
 	def_modes=intx
@@ -163,7 +172,7 @@ for mode in ${!modes_var:-$def_modes}; do
 	vmstart=$SECONDS
 	append=
 	[[ $mode == intx ]] && append="pci=nomsi fpgadma.memory=cached"
-	scripts/vm-run.sh --arch "$L" --kernel "$vmlinuz" \
+	scripts/vm-run.sh --arch "$vmarch" ${cpu:+--cpu "$cpu"} --kernel "$vmlinuz" \
 		--initrd "$adir/initramfs.cpio.gz" --edu 2 --timeout "${!tmo_var:-1200}" \
 		--overlay tests/dt/fpgadma-model-virt.dtso --append "$append" \
 		--log "$adir/vm-$mode.log" --label "$kver-$mode" |

@@ -386,6 +386,15 @@ bool check_stream_pattern(const uint8_t *buf, size_t len, uint64_t stream_off,
 	return true;
 }
 
+uint32_t pg(void)
+{
+	static uint32_t size;
+
+	if (!size)
+		size = (uint32_t)sysconf(_SC_PAGESIZE);
+	return size;
+}
+
 bool is_model(const struct fpgadma_info *info)
 {
 	return !strncmp(info->engine, "stream", sizeof(info->engine));

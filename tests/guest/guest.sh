@@ -103,7 +103,8 @@ chip=$want
 case $(uname -m) in
 x86_64 | i?86) ;;
 *)
-	chip='(^|[ -])MSI '
+	# 6.12+ name per-device MSI domains: "GICv2m-PCI-MSI-0000:00:01.0".
+	chip='(^|[ -])MSI( |-[0-9a-f]{4}:)'
 	want=MSI
 	if grep -q 'pci=nomsi' /proc/cmdline; then
 		chip=' Level '

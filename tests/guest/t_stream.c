@@ -273,14 +273,14 @@ static bool resize_and_stream(struct rctx *c, uint32_t count, uint32_t size)
 	       short_stream_check(c->path, count < 8 ? 2 * count : 10);
 }
 
-static bool rc_4x8192(void *arg)
+static bool rc_4x2pages(void *arg)
 {
-	return resize_and_stream(arg, 4, 8192);
+	return resize_and_stream(arg, 4, 2 * pg());
 }
 
-static bool rc_32x4096(void *arg)
+static bool rc_32x1page(void *arg)
 {
-	return resize_and_stream(arg, 32, 4096);
+	return resize_and_stream(arg, 32, pg());
 }
 
 struct bad_ring {
@@ -375,7 +375,7 @@ static void rc_bad_values(struct rctx *c, bool run)
 		if (run)
 			run_test(name, 10, rc_bad_one, &a);
 		else
-			report_not_run(name, "reconfig.32x4096");
+			report_not_run(name, "reconfig.32x1page");
 	}
 }
 
@@ -469,8 +469,8 @@ int cmd_reconfig(const char *path)
 {
 	static const struct step pre[] = {
 		{ "reconfig.open", 10, rc_open, true, false },
-		{ "reconfig.4x8192", 30, rc_4x8192, true, false },
-		{ "reconfig.32x4096", 30, rc_32x4096, true, false },
+		{ "reconfig.4x2pages", 30, rc_4x2pages, true, false },
+		{ "reconfig.32x1page", 30, rc_32x1page, true, false },
 	};
 	static const struct step post[] = {
 		{ "reconfig.old-config-survives", 30, rc_survives, false, false },
@@ -488,7 +488,7 @@ int cmd_reconfig(const char *path)
 		if (ok || post[i].cleanup)
 			run_test(post[i].name, post[i].budget_s, post[i].fn, &c);
 		else
-			report_not_run(post[i].name, "reconfig.32x4096");
+			report_not_run(post[i].name, "reconfig.32x1page");
 	}
 	return test_failures();
 }

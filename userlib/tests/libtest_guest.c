@@ -35,6 +35,8 @@
 
 static int failures, results;
 static char why[512];
+/* The kernel's page size: ring buffer sizes are multiples of it. */
+static uint32_t pg;
 
 static bool failf(const char *fmt, ...)
 {
@@ -153,7 +155,7 @@ static bool t_open(void)
 	ok = ok && EXPECT(fpgadma_open_index(&c, -1, 0), -EINVAL);
 	ok = ok && EXPECT(fpgadma_info(a, &info), 0);
 	if (ok && (strcmp(info.engine, "edu") || info.buf_count != 16 ||
-		   info.buf_size != 4096 || info.api_version < 1 || info.streaming))
+		   info.buf_size != pg || info.api_version < 1 || info.streaming))
 		ok = failf("info: engine %s, %u x %u, api %u, streaming %u",
 			   info.engine, info.buf_count, info.buf_size,
 			   info.api_version, info.streaming);
@@ -210,7 +212,7 @@ static bool t_stream(struct fpgadma *dev, unsigned int total)
 				return failf("next_batch: %d (%s)", n, fpgadma_strerror(n));
 		}
 		for (int i = 0; i < n; i++) {
-			if (!check_view(&v[i], 4096, &base) || !check_seq(&v[i], &have, &prev))
+			if (!check_view(&v[i], pg, &base) || !check_seq(&v[i], &have, &prev))
 				return false;
 			lost += v[i].lost_before;
 		}
@@ -261,7 +263,7 @@ static bool t_busy(struct fpgadma *dev)
 	     (info.streaming == 1 || failf("info.streaming %u", info.streaming));
 	ok = ok && EXPECT(fpgadma_stats(other, &st), 0) &&
 	     (st.streaming == 1 || failf("stats.streaming %u", st.streaming));
-	ok = ok && EXPECT(fpgadma_configure(other, 8, 4096), -EBUSY);
+	ok = ok && EXPECT(fpgadma_configure(other, 8, pg), -EBUSY);
 	ok = ok && EXPECT(fpgadma_stop(other), 0);	/* not its stream */
 	ok = ok && EXPECT(fpgadma_close(other), 0);
 	return ok;
@@ -328,7 +330,7 @@ static bool t_timeout_eintr(struct fpgadma *dev, struct fpgadma_view held[2])
 	int64_t t0, dt;
 	bool ok = true;
 
-	if (!EXPECT(fpgadma_stop(dev), 0) || !EXPECT(fpgadma_configure(dev, 2, 4096), 0) ||
+	if (!EXPECT(fpgadma_stop(dev), 0) || !EXPECT(fpgadma_configure(dev, 2, pg), 0) ||
 	    !EXPECT(fpgadma_start(dev), 0) || !EXPECT(fpgadma_next(dev, &held[0], 3000), 0) ||
 	    !EXPECT(fpgadma_next(dev, &held[1], 3000), 0))
 		return false;
@@ -365,7 +367,7 @@ static bool t_eintr_return(void)
 
 	if (!EXPECT(fpgadma_open(&dev, DEV0, FPGADMA_OPEN_EINTR), 0))
 		return false;
-	ok = EXPECT(fpgadma_configure(dev, 2, 4096), 0) && EXPECT(fpgadma_start(dev), 0) && EXPECT(fpgadma_next(dev, &held[0], 3000), 0) &&
+	ok = EXPECT(fpgadma_configure(dev, 2, pg), 0) && EXPECT(fpgadma_start(dev), 0) && EXPECT(fpgadma_next(dev, &held[0], 3000), 0) &&
 	     EXPECT(fpgadma_next(dev, &held[1], 3000), 0);
 	if (ok) {
 		int64_t t0, dt;
@@ -399,7 +401,7 @@ static bool t_eintr_return(void)
 	ok = EXPECT(fpgadma_next(dev, &v, 3000), 0) && EXPECT(fpgadma_stop(dev), 0);
 	ok = ok && EXPECT(fpgadma_next(dev, &v, 0), -EPIPE);
 	ok = ok && EXPECT(fpgadma_release(dev, &v), -EPIPE);
-	ok = ok && EXPECT(fpgadma_configure(dev, 16, 4096), 0);
+	ok = ok && EXPECT(fpgadma_configure(dev, 16, pg), 0);
 	ok = ok && EXPECT(fpgadma_close(dev), 0);
 	report("stop-epipe", ok);
 	return true;
@@ -416,7 +418,7 @@ static bool t_stream_signals(struct fpgadma *dev)
 	set_alarm(20, 20);
 	ok = EXPECT(fpgadma_start(dev), 0);
 	for (int i = 0; ok && i < 10; i++)
-		ok = EXPECT(fpgadma_next(dev, &v, 3000), 0) && check_view(&v, 4096, &base) &&
+		ok = EXPECT(fpgadma_next(dev, &v, 3000), 0) && check_view(&v, pg, &base) &&
 		     check_seq(&v, &have, &prev) && EXPECT(fpgadma_release(dev, &v), 0);
 	set_alarm(0, 0);
 	if (ok && alarms < 10)
@@ -432,25 +434,25 @@ static bool t_reconfigure(struct fpgadma *dev)
 	const uint8_t *base = NULL;
 	bool ok = true;
 
-	ok = ok && EXPECT(fpgadma_configure(dev, 8, 8192), 0);
+	ok = ok && EXPECT(fpgadma_configure(dev, 8, 2 * pg), 0);
 	ok = ok && EXPECT(fpgadma_info(dev, &info), 0) &&
-	     ((info.buf_count == 8 && info.buf_size == 8192) ||
-	      failf("ring %u x %u after configure(8, 8192)", info.buf_count, info.buf_size));
+	     ((info.buf_count == 8 && info.buf_size == 2 * pg) ||
+	      failf("ring %u x %u after configure(8, 2 pages)", info.buf_count, info.buf_size));
 	ok = ok && EXPECT(fpgadma_start(dev), 0);
-	ok = ok && EXPECT(fpgadma_configure(dev, 4, 4096), -EBUSY);
+	ok = ok && EXPECT(fpgadma_configure(dev, 4, pg), -EBUSY);
 	for (int i = 0; ok && i < 10; i++)
-		ok = EXPECT(fpgadma_next(dev, &v, 3000), 0) && check_view(&v, 8192, &base) &&
+		ok = EXPECT(fpgadma_next(dev, &v, 3000), 0) && check_view(&v, 2 * pg, &base) &&
 		     EXPECT(fpgadma_release(dev, &v), 0);
 	ok = ok && EXPECT(fpgadma_stop(dev), 0);
-	ok = ok && EXPECT(fpgadma_configure(dev, 1u << 30, 4096), -EINVAL);
+	ok = ok && EXPECT(fpgadma_configure(dev, 1u << 30, pg), -EINVAL);
 	ok = ok && EXPECT(fpgadma_info(dev, &info), 0) &&
-	     ((info.buf_count == 8 && info.buf_size == 8192) ||
+	     ((info.buf_count == 8 && info.buf_size == 2 * pg) ||
 	      failf("ring %u x %u after a refused configure", info.buf_count, info.buf_size));
 	ok = ok && EXPECT(fpgadma_configure(dev, 16, 0), 0);	/* keep the size */
 	ok = ok && EXPECT(fpgadma_info(dev, &info), 0) &&
-	     ((info.buf_count == 16 && info.buf_size == 8192) ||
+	     ((info.buf_count == 16 && info.buf_size == 2 * pg) ||
 	      failf("ring %u x %u after configure(16, 0)", info.buf_count, info.buf_size));
-	ok = ok && EXPECT(fpgadma_configure(dev, 16, 4096), 0);
+	ok = ok && EXPECT(fpgadma_configure(dev, 16, pg), 0);
 	return ok;
 }
 
@@ -464,20 +466,20 @@ static bool t_memory(struct fpgadma *dev)
 	for (size_t k = 0; ok && k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		const uint8_t *base = NULL;
 
-		ok = EXPECT(fpgadma_configure_memory(dev, 8, 8192, kinds[k]), 0) &&
+		ok = EXPECT(fpgadma_configure_memory(dev, 8, 2 * pg, kinds[k]), 0) &&
 		     EXPECT(fpgadma_memory(dev), (int)kinds[k]) &&
 		     EXPECT(fpgadma_start(dev), 0);
 		for (int i = 0; ok && i < 10; i++)
 			ok = EXPECT(fpgadma_next(dev, &v, 3000), 0) &&
-			     check_view(&v, 8192, &base) &&
+			     check_view(&v, 2 * pg, &base) &&
 			     EXPECT(fpgadma_release(dev, &v), 0);
 		ok = EXPECT(fpgadma_stop(dev), 0) && ok;
 	}
-	ok = ok && EXPECT(fpgadma_configure_memory(dev, 8, 8192, 3), -EINVAL) &&
+	ok = ok && EXPECT(fpgadma_configure_memory(dev, 8, 2 * pg, 3), -EINVAL) &&
 	     EXPECT(fpgadma_memory(dev), FPGADMA_MEM_CACHED) &&
-	     EXPECT(fpgadma_configure_memory(NULL, 8, 8192, 0), -EINVAL) &&
+	     EXPECT(fpgadma_configure_memory(NULL, 8, 2 * pg, 0), -EINVAL) &&
 	     EXPECT(fpgadma_memory(NULL), -EINVAL) &&
-	     EXPECT(fpgadma_configure_memory(dev, 16, 4096, FPGADMA_MEM_AUTO), 0);
+	     EXPECT(fpgadma_configure_memory(dev, 16, pg, FPGADMA_MEM_AUTO), 0);
 	return ok;
 }
 
@@ -571,7 +573,7 @@ static bool t_exchange_edu(struct fpgadma *dev)
 		if (n < 1 || n > 8)
 			return failf("exchange: %d (%s)", n, fpgadma_strerror(n));
 		for (int i = 0; i < n; i++)
-			if (!check_view(&v[i], 4096, &base) || !check_seq(&v[i], &have, &prev))
+			if (!check_view(&v[i], pg, &base) || !check_seq(&v[i], &have, &prev))
 				return false;
 		got += n;
 	}
@@ -607,7 +609,7 @@ static bool t_exchange_model(void)
 		return failf("no stream-engine device (fpgadma_model.ko loaded?)");
 	if (!EXPECT(fpgadma_open(&dev, path, 0), 0))
 		return false;
-	if (!EXPECT(fpgadma_configure(dev, 64, 4096), 0) ||
+	if (!EXPECT(fpgadma_configure(dev, 64, pg), 0) ||
 	    !EXPECT(fpgadma_set_coalesce(dev, 8, 2000), 0) ||
 	    !EXPECT(fpgadma_set_coalesce(dev, 2048, 0), -EINVAL) ||
 	    !EXPECT(fpgadma_stats(dev, &st0), 0) || !EXPECT(fpgadma_start(dev), 0))
@@ -716,6 +718,7 @@ int main(int argc, char **argv)
 	bool ok;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	pg = (uint32_t)sysconf(_SC_PAGESIZE);
 	if (argc == 5 && !strcmp(argv[1], "verify-file")) {
 		int rc = verify_file(argv[4], argv[2], strtol(argv[3], NULL, 10));
 

@@ -7,6 +7,8 @@
 # Loads the module itself and leaves it unloaded; prints PASS/FAIL lines.
 INFO=/opt/fpgadma/bin/fpgadma-info
 CAP=/fpgadma-capture
+# The kernel's page size, edu's default buffer size ("KernelPageSize: 4 kB").
+pg=$(awk '/^KernelPageSize:/ { print $2 * 1024; exit }' /proc/self/smaps)
 # verify NAME FILE BUFFERS: the libtest's pattern check of FILE, as NAME.
 verify() { run_prog "$1" 60 /fpgadma_libtest verify-file "$2" "$3" "$1"; }
 pass() { echo "PASS: $1"; }
@@ -47,7 +49,7 @@ if [ $rc -ne 0 ]; then
 	fail tools.info "exit status $rc"
 elif [ "$(grep -c '1234:11e8' /tmp/info.txt)" != 2 ]; then
 	fail tools.info "not two edu devices listed"
-elif ! grep -q '/dev/fpgadma0: engine edu, ring 16 x 4096' /tmp/info.txt ||
+elif ! grep -q "/dev/fpgadma0: engine edu, ring 16 x $pg" /tmp/info.txt ||
      ! grep -q '/dev/fpgadma1: engine edu' /tmp/info.txt; then
 	fail tools.info "ring of fpgadma0/1 missing"
 elif [ "$(grep -c "driver: fpgadma, IRQ [0-9]* ($want)" /tmp/info.txt)" != 2 ]; then
