@@ -3,7 +3,7 @@
 # Fill the download-bound caches of the later lanes while the early ones
 # compile: the trixie chroot (75-pkg-trixie, 95-matrix), the newer suites'
 # kernels (95-matrix; with FPGADMA_FULL_MATRIX=1 also the build-only
-# series) and the ARM kernels (96-arm64, 96-arm). scripts/check.sh starts
+# series) and the ARM kernels (96-arm64, 96-arm; 96-arm64-16k in CI). scripts/check.sh starts
 # it in the background on a machine whose caches are cold; every entry has
 # its builder's lock (cache-entry.sh), so a lane that needs an entry the
 # prefetch is still fetching waits for it, and one the prefetch failed to
@@ -28,6 +28,8 @@ series=(6.18-rt 7.x)
 [[ ${FPGADMA_FULL_MATRIX:-0} == 1 ]] && series+=(6.16 6.17 6.18)
 [[ ${FPGADMA_ARM64_LANE:-1} == 0 ]] || step arm-kernel-arm64 scripts/arm-kernel.sh arm64
 [[ ${FPGADMA_ARM_LANE:-1} == 0 ]] || step arm-kernel-armhf scripts/arm-kernel.sh armhf
+[[ ${FPGADMA_ARM64_16K_LANE:-${FPGADMA_FULL_MATRIX:-0}} != 1 ]] ||
+	step arm-kernel-arm64-16k scripts/arm-kernel.sh arm64-16k
 for s in "${series[@]}"; do
 	step "suite-kernel-$s" scripts/suite-kernel.sh "$s"
 done
