@@ -18,6 +18,7 @@
 #include <uapi/fpgadma.h>
 
 #include "fpgadma_core.h"
+#include "fpgadma_trace.h"
 
 /* Records copied to user space per ring_lock round trip. */
 #define FPGADMA_READ_BATCH	16
@@ -443,11 +444,12 @@ static void fpgadma_sync_for_cpu(struct fpgadma_dev *fdev, u32 gen,
  * to the user. Returns the number of records, or -EPIPE/-EFAULT. Nothing is
  * dequeued unless its record reached user space. Called with read_lock
  * held: only the holder pops the done queue, so what was peeked is still at
- * its head unless the stream generation changed.
+ * its head unless the stream generation changed. *@woken: the reader waited
+ * for these records (fpgadma_trace_taken()).
  */
 static ssize_t fpgadma_take_records(struct fpgadma_dev *fdev, u32 gen,
 				    struct fpgadma_record __user *buf,
-				    size_t max)
+				    size_t max, bool *woken)
 {
 	struct fpgadma_record rec[FPGADMA_READ_BATCH];
 	size_t taken = 0;
@@ -493,6 +495,7 @@ static ssize_t fpgadma_take_records(struct fpgadma_dev *fdev, u32 gen,
 		for (i = 0; i < n; i++)
 			fpgadma_ring_dequeue(&fdev->ring, &index);
 		spin_unlock_irq(&fdev->ring_lock);
+		fpgadma_trace_taken(fdev, rec, n, woken);
 		taken += n;
 	}
 	return taken;
@@ -504,6 +507,7 @@ static ssize_t fpgadma_read_records(struct file *filp, u32 gen,
 	struct fpgadma_file *f = filp->private_data;
 	struct fpgadma_dev *fdev = f->fdev;
 	size_t max = count / sizeof(struct fpgadma_record);
+	bool woken = false;
 	ssize_t ret;
 
 	if (!max)
@@ -513,13 +517,15 @@ static ssize_t fpgadma_read_records(struct file *filp, u32 gen,
 		ret = mutex_lock_interruptible(&fdev->read_lock);
 		if (ret)
 			return ret;
-		ret = fpgadma_take_records(fdev, gen, (void __user *)buf, max);
+		ret = fpgadma_take_records(fdev, gen, (void __user *)buf, max,
+					   &woken);
 		mutex_unlock(&fdev->read_lock);
 		if (ret)
 			break;
 		ret = fpgadma_wait_done(fdev, filp, gen);
 		if (ret)
 			return ret;
+		woken = true;
 	}
 	if (ret == -EPIPE && READ_ONCE(fdev->dead))
 		return -ENODEV;
@@ -591,8 +597,11 @@ static size_t fpgadma_copy_bytes(struct fpgadma_file *f, u32 gen,
 				*err = -EPIPE;
 			else
 				*err = fpgadma_ring_dequeue(&fdev->ring, &index);
-			if (!*err)
+			if (!*err) {
 				cp->len = fdev->ring.meta[index].bytes_used;
+				trace_fpgadma_dequeue(fdev, index,
+						      fdev->ring.meta[index].sequence);
+			}
 			cached = fdev->cached;
 			spin_unlock_irq(&fdev->ring_lock);
 			if (*err)
