@@ -32,12 +32,16 @@
  * @record_mode: the file called FPGADMA_IOC_START: read() returns records.
  * @copy:        copy-mode position; fdev->read_lock.
  * @filp:        the open file.
+ * @waited:      the file found no record ready (read or poll) since it
+ *               last took one: the next one it takes is a latency sample
+ *               (fpgadma_trace_taken()).
  */
 struct fpgadma_file {
 	struct fpgadma_dev *fdev;
 	struct file *filp;
 	u32 timeout_ms;
 	bool record_mode;
+	bool waited;
 	struct fpgadma_copy copy;
 };
 
@@ -444,12 +448,12 @@ static void fpgadma_sync_for_cpu(struct fpgadma_dev *fdev, u32 gen,
  * to the user. Returns the number of records, or -EPIPE/-EFAULT. Nothing is
  * dequeued unless its record reached user space. Called with read_lock
  * held: only the holder pops the done queue, so what was peeked is still at
- * its head unless the stream generation changed. *@woken: the reader waited
- * for these records (fpgadma_trace_taken()).
+ * its head unless the stream generation changed. *@waited: the file found
+ * nothing ready before (fpgadma_trace_taken()).
  */
 static ssize_t fpgadma_take_records(struct fpgadma_dev *fdev, u32 gen,
 				    struct fpgadma_record __user *buf,
-				    size_t max, bool *woken)
+				    size_t max, bool *waited)
 {
 	struct fpgadma_record rec[FPGADMA_READ_BATCH];
 	size_t taken = 0;
@@ -495,7 +499,7 @@ static ssize_t fpgadma_take_records(struct fpgadma_dev *fdev, u32 gen,
 		for (i = 0; i < n; i++)
 			fpgadma_ring_dequeue(&fdev->ring, &index);
 		spin_unlock_irq(&fdev->ring_lock);
-		fpgadma_trace_taken(fdev, rec, n, woken);
+		fpgadma_trace_taken(fdev, rec, n, waited);
 		taken += n;
 	}
 	return taken;
@@ -507,7 +511,6 @@ static ssize_t fpgadma_read_records(struct file *filp, u32 gen,
 	struct fpgadma_file *f = filp->private_data;
 	struct fpgadma_dev *fdev = f->fdev;
 	size_t max = count / sizeof(struct fpgadma_record);
-	bool woken = false;
 	ssize_t ret;
 
 	if (!max)
@@ -518,14 +521,14 @@ static ssize_t fpgadma_read_records(struct file *filp, u32 gen,
 		if (ret)
 			return ret;
 		ret = fpgadma_take_records(fdev, gen, (void __user *)buf, max,
-					   &woken);
+					   &f->waited);
 		mutex_unlock(&fdev->read_lock);
 		if (ret)
 			break;
+		WRITE_ONCE(f->waited, true);
 		ret = fpgadma_wait_done(fdev, filp, gen);
 		if (ret)
 			return ret;
-		woken = true;
 	}
 	if (ret == -EPIPE && READ_ONCE(fdev->dead))
 		return -ENODEV;
@@ -730,6 +733,8 @@ static __poll_t fpgadma_poll(struct file *filp, poll_table *wait)
 		(fdev->copy_mode && READ_ONCE(f->copy.held) &&
 		 READ_ONCE(f->copy.gen) == fdev->gen);
 	spin_unlock_irq(&fdev->ring_lock);
+	if (!ready)
+		WRITE_ONCE(f->waited, true);
 	return ready ? EPOLLIN | EPOLLRDNORM : 0;
 }
 

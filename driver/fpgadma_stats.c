@@ -2,17 +2,19 @@
 /*
  * fpgadma latency histogram and debugfs.
  *
- * /sys/kernel/debug/fpgadma/fpgadmaN/latency (root only) shows, for the
- * reads that found no record ready and waited for one, the time from the
- * first record's timestamp (CLOCK_MONOTONIC, taken in the completion
- * interrupt unless the engine supplied one) to the moment the woken reader
- * took that record, after its copy to user space. One line per non-empty
- * log2 bucket, then count, min, max and mean. Writing "0" resets it;
- * anything else is refused with EINVAL.
+ * /sys/kernel/debug/fpgadma/fpgadmaN/latency (root only) shows, for each
+ * record-mode reader (read() or EXCHANGE) that found no record ready, by a
+ * read() that then slept or got EAGAIN or by a poll() that said not ready,
+ * the time from the timestamp of the first record it takes afterwards
+ * (CLOCK_MONOTONIC, taken in the completion interrupt unless the engine
+ * supplied one) to the moment it took that record, after the record's copy
+ * to user space: interrupt, wakeup, and the way back into read(). One line
+ * per non-empty log2 bucket, then count, min, max and mean. Writing "0"
+ * resets it; anything else is refused with EINVAL.
  *
- * The directory exists from probe to remove; debugfs's file proxy keeps
- * the device alive while an operation runs and fails later ones, so a file
- * held open across removal reads nothing (EIO) rather than freed memory.
+ * The directory exists from probe to remove. debugfs's file proxy makes
+ * removal wait for the file operations in progress and fails later ones
+ * (EIO), so a file held open across removal never touches the device.
  * Without CONFIG_DEBUG_FS the debugfs calls do nothing.
  */
 #include <linux/debugfs.h>

@@ -44,7 +44,7 @@ void fpgadma_debugfs_remove(struct fpgadma_dev *fdev);
 
 /* fpgadma_trace.c */
 void fpgadma_trace_taken(struct fpgadma_dev *fdev,
-			 const struct fpgadma_record *rec, u32 n, bool *woken);
+			 const struct fpgadma_record *rec, u32 n, bool *waited);
 void fpgadma_trace_released(struct fpgadma_dev *fdev, const u32 *index,
 			    u32 n);
 

@@ -18,15 +18,16 @@
  * @fdev:  the device.
  * @rec:   their records, as user space got them, in ring order.
  * @n:     how many (at least one).
- * @woken: true if the reader found nothing ready and waited for it; the
- *         first record it takes then gives one latency sample (now minus
- *         the record's timestamp, taken at the completion interrupt), and
- *         *@woken is cleared.
+ * @waited: the file found no record ready (a read() that then waited or
+ *          got EAGAIN, or a poll() that said not ready) since it last took
+ *          one. The first record it takes now completed after that moment:
+ *          it gives one latency sample (now minus the record's timestamp,
+ *          taken at the completion interrupt), and *@waited is cleared.
  *
  * Called after the buffers were dequeued, outside every spinlock.
  */
 void fpgadma_trace_taken(struct fpgadma_dev *fdev,
-			 const struct fpgadma_record *rec, u32 n, bool *woken)
+			 const struct fpgadma_record *rec, u32 n, bool *waited)
 {
 	u32 i;
 
@@ -34,11 +35,11 @@ void fpgadma_trace_taken(struct fpgadma_dev *fdev,
 		for (i = 0; i < n; i++)
 			trace_fpgadma_dequeue(fdev, rec[i].index,
 					      rec[i].sequence);
-	if (*woken && n) {
+	if (READ_ONCE(*waited) && n) {
 		u64 now = ktime_get_ns();
 		u64 lat = now > rec->timestamp_ns ? now - rec->timestamp_ns : 0;
 
-		*woken = false;
+		WRITE_ONCE(*waited, false);
 		fpgadma_lat_add(&fdev->lat, lat);
 		trace_fpgadma_wakeup(fdev, rec->index, rec->sequence, lat);
 	}

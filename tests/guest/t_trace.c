@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -491,6 +492,66 @@ static bool tr_reset(void *arg)
 	return lat_reset(c) && lat_reset(c);
 }
 
+/*
+ * A non-blocking reader that polls (as libfpgadma does): each record it
+ * takes after a read() that got EAGAIN is one sample, and no other is.
+ */
+static bool tr_poll(void *arg)
+{
+	struct tctx *c = arg;
+	struct fpgadma_stats st;
+	uint64_t want = 0, count, buckets;
+	bool again = false, ok = false;
+	int fd, flags;
+
+	c->nrec = c->nrel = 0;
+	if (!lat_reset(c))
+		return false;
+	fd = open_model(c, 8, "1000", &st);
+	if (fd < 0)
+		return false;
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK)) {
+		failf("O_NONBLOCK: %s", errname(errno));
+		goto out;
+	}
+	while (c->nrec < 60) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		size_t from = c->nrec;
+		ssize_t n = read(fd, c->rec + from, 8 * sizeof(c->rec[0]));
+
+		if (n < 0 && errno == EAGAIN) {
+			again = true;
+			if (poll(&p, 1, 3000) != 1) {
+				failf("poll: %s", errname(errno));
+				goto out;
+			}
+			continue;
+		}
+		if (n <= 0) {
+			failf("read: %s", n ? errname(errno) : "0 bytes");
+			goto out;
+		}
+		c->nrec += n / sizeof(c->rec[0]);
+		want += again;
+		again = false;
+		if (!give(c, fd, from))
+			goto out;
+	}
+	if (!lat_read(c, &count, &buckets))
+		goto out;
+	if (!want || count != want || buckets != want) {
+		failf("histogram count %llu, buckets %llu; %llu takes after EAGAIN (must be equal and > 0)",
+		      (unsigned long long)count, (unsigned long long)buckets,
+		      (unsigned long long)want);
+		goto out;
+	}
+	ok = true;
+out:
+	close_model(c, fd);
+	return ok;
+}
+
 /* Unbind with the latency file open: it goes, the open one reads EIO. */
 static bool tr_unbind(void *arg)
 {
@@ -546,6 +607,7 @@ int cmd_trace(const char *dev)
 		{ "trace.stream-events-match-records", 60, tr_stream, false, false },
 		{ "trace.drop-event", 60, tr_drop, false, false },
 		{ "trace.latency-reset-and-bad-writes", 30, tr_reset, false, false },
+		{ "trace.latency-poll-reader", 30, tr_poll, false, false },
 		{ "trace.latency-gone-after-unbind", 60, tr_unbind, false, false },
 	};
 
