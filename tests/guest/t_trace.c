@@ -126,9 +126,54 @@ static bool trace_begin(void)
 	return put(TRACEFS "/events/fpgadma/enable", "1");
 }
 
+/*
+ * The number after @key in @s (up to a space or the end), base 10, or 16
+ * with 0x; false if @key is absent or no number follows.
+ */
+static bool num_after(const char *s, const char *key, unsigned long long *v)
+{
+	const char *p = strstr(s, key);
+	char *end;
+
+	if (!p)
+		return false;
+	p += strlen(key);
+	errno = 0;
+	*v = strtoull(p, &end, 0);
+	return !errno && end != p && (!*end || *end == ' ' || *end == '\n');
+}
+
+/* The event's device and fields, if @line is event @name with all of them. */
+static bool event(const char *line, const char *name, unsigned int *minor,
+		  const char *const *keys, unsigned long long *vals, int n)
+{
+	char tag[48];
+	unsigned long long m;
+	const char *p;
+	int i;
+
+	snprintf(tag, sizeof(tag), " %s: fpgadma", name);
+	p = strstr(line, tag);
+	if (!p || !num_after(p, tag, &m))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!num_after(p, keys[i], &vals[i]))
+			return false;
+	*minor = (unsigned int)m;
+	return true;
+}
+
 /* Turn the events off and parse the trace: only our device's events. */
 static bool trace_end(struct tctx *c)
 {
+	static const char *const k_complete[] = {
+		" index=", " bytes=", " seq=", " flags=", " lost=",
+	};
+	static const char *const k_index_seq[] = { " index=", " seq=" };
+	static const char *const k_release[] = { " index=" };
+	static const char *const k_drop[] = { " count=" };
+	static const char *const k_wakeup[] = { " index=", " seq=", " latency_ns=" };
+	static const char *const k_irq[] = { " irq=", " handled=" };
 	char line[512];
 	FILE *f;
 
@@ -141,9 +186,8 @@ static bool trace_end(struct tctx *c)
 	c->drops = c->ndrop = c->nwakeup = c->nirq_handled = 0;
 	c->complete_lost = 0;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned int minor, a, b, d, e;
-		unsigned long long s, l;
-		char *p;
+		unsigned long long v[5];
+		unsigned int minor;
 
 		if (line[0] == '#')
 			continue;
@@ -151,43 +195,33 @@ static bool trace_end(struct tctx *c)
 			fclose(f);
 			return failf("the trace lost events: %s", line);
 		}
-		if ((p = strstr(line, " fpgadma_complete: ")) &&
-		    sscanf(p, " fpgadma_complete: fpgadma%u index=%u bytes=%u seq=%llu flags=0x%x lost=%u",
-			   &minor, &a, &b, &s, &d, &e) == 6) {
+		if (event(line, "fpgadma_complete", &minor, k_complete, v, 5)) {
 			if (minor != c->minor || c->ncomplete == MAX_EV)
 				continue;
-			c->complete[c->ncomplete++] =
-				(struct ev){ .index = a, .seq = s, .extra = e };
-			c->complete_lost += e;
-		} else if ((p = strstr(line, " fpgadma_dequeue: ")) &&
-			   sscanf(p, " fpgadma_dequeue: fpgadma%u index=%u seq=%llu",
-				  &minor, &a, &s) == 3) {
+			c->complete[c->ncomplete++] = (struct ev){
+				.index = (uint32_t)v[0], .seq = v[2],
+				.extra = (uint32_t)v[4] };
+			c->complete_lost += v[4];
+		} else if (event(line, "fpgadma_dequeue", &minor, k_index_seq, v, 2)) {
 			if (minor != c->minor || c->ndequeue == MAX_EV)
 				continue;
-			c->dequeue[c->ndequeue++] =
-				(struct ev){ .index = a, .seq = s };
-		} else if ((p = strstr(line, " fpgadma_release: ")) &&
-			   sscanf(p, " fpgadma_release: fpgadma%u index=%u",
-				  &minor, &a) == 2) {
+			c->dequeue[c->ndequeue++] = (struct ev){
+				.index = (uint32_t)v[0], .seq = v[1] };
+		} else if (event(line, "fpgadma_release", &minor, k_release, v, 1)) {
 			if (minor != c->minor || c->nrelease == MAX_EV)
 				continue;
-			c->release[c->nrelease++] = (struct ev){ .index = a };
-		} else if ((p = strstr(line, " fpgadma_drop: ")) &&
-			   sscanf(p, " fpgadma_drop: fpgadma%u count=%u",
-				  &minor, &a) == 2) {
+			c->release[c->nrelease++] =
+				(struct ev){ .index = (uint32_t)v[0] };
+		} else if (event(line, "fpgadma_drop", &minor, k_drop, v, 1)) {
 			if (minor != c->minor)
 				continue;
 			c->ndrop++;
-			c->drops += a;
-		} else if ((p = strstr(line, " fpgadma_wakeup: ")) &&
-			   sscanf(p, " fpgadma_wakeup: fpgadma%u index=%u seq=%llu latency_ns=%llu",
-				  &minor, &a, &s, &l) == 4) {
+			c->drops += v[0];
+		} else if (event(line, "fpgadma_wakeup", &minor, k_wakeup, v, 3)) {
 			if (minor == c->minor)
 				c->nwakeup++;
-		} else if ((p = strstr(line, " fpgadma_irq: ")) &&
-			   sscanf(p, " fpgadma_irq: fpgadma%u irq=%u handled=%u",
-				  &minor, &a, &b) == 3) {
-			if (minor == c->minor && b)
+		} else if (event(line, "fpgadma_irq", &minor, k_irq, v, 2)) {
+			if (minor == c->minor && v[1])
 				c->nirq_handled++;
 		} else if (strstr(line, " fpgadma_")) {
 			fclose(f);
@@ -208,16 +242,17 @@ static bool lat_read(struct tctx *c, uint64_t *count, uint64_t *buckets)
 	bool have = false;
 	FILE *f = fopen(c->lat, "re");
 
+	*count = 0;
+	*buckets = 0;
 	if (!f)
 		return failf("open %s: %s", c->lat, errname(errno));
-	*buckets = 0;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned long long lo, hi, n;
+		unsigned long long n;
 
-		if (sscanf(line, "%llu-%llu ns: %llu", &lo, &hi, &n) == 3 ||
-		    sscanf(line, "%llu- ns: %llu", &lo, &n) == 2)
+		if (strstr(line, " ns: ") && num_after(line, " ns: ", &n)) {
 			*buckets += n;
-		else if (sscanf(line, "count: %llu", &n) == 1) {
+		} else if (!strncmp(line, "count: ", 7) &&
+			   num_after(line, "count: ", &n)) {
 			*count = n;
 			have = true;
 		}

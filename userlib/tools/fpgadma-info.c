@@ -145,20 +145,56 @@ struct latency {
 	const char *why;		/* not readable: the reason */
 };
 
+/* The number after @key in @line, if @line starts with @key. */
+static int key_u64(const char *line, const char *key, unsigned long long *v)
+{
+	size_t n = strlen(key);
+	char *end;
+
+	if (strncmp(line, key, n))
+		return 0;
+	errno = 0;
+	*v = strtoull(line + n, &end, 10);
+	return !errno && end != line + n && !*end;
+}
+
+/* A bucket line: "lo-hi ns: n", or "lo- ns: n" (*hi = 0: open ended). */
+static int bucket_line(const char *line, unsigned long long *lo,
+		       unsigned long long *hi, unsigned long long *n)
+{
+	const char *p = strstr(line, " ns: ");
+	char *end;
+
+	if (!p)
+		return 0;
+	errno = 0;
+	*lo = strtoull(line, &end, 10);
+	if (errno || end == line || *end != '-')
+		return 0;
+	*hi = 0;
+	if (end + 1 != p) {
+		*hi = strtoull(end + 1, &end, 10);
+		if (errno || end != p)
+			return 0;
+	}
+	return key_u64(p, " ns: ", n);
+}
+
 static void read_latency(const char *node, struct latency *lat)
 {
 	static char why[PATH_MAX + 128];
-	char path[PATH_MAX], dir[PATH_MAX], line[128];
-	struct statfs sfs;
-	struct stat st;
+	char path[PATH_MAX], line[128];
 	FILE *f;
-	int err;
 
 	memset(lat, 0, sizeof(*lat));
 	snprintf(path, sizeof(path), "%s/fpgadma/%s/latency", debugfs, node);
 	f = fopen(path, "re");
 	if (!f) {
-		err = errno;
+		char dir[PATH_MAX];
+		struct statfs sfs;
+		struct stat st;
+		int err = errno;
+
 		snprintf(dir, sizeof(dir), "%s/fpgadma", debugfs);
 		if (err == EACCES || err == EPERM)
 			snprintf(why, sizeof(why), "%s is readable by root only", debugfs);
@@ -173,18 +209,18 @@ static void read_latency(const char *node, struct latency *lat)
 		return;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		unsigned long long v;
+		unsigned long long v, lo, hi;
 
 		line[strcspn(line, "\n")] = '\0';
-		if (sscanf(line, "count: %llu", &v) == 1)
+		if (key_u64(line, "count: ", &v))
 			lat->count = v;
-		else if (sscanf(line, "min_ns: %llu", &v) == 1)
+		else if (key_u64(line, "min_ns: ", &v))
 			lat->min_ns = v;
-		else if (sscanf(line, "max_ns: %llu", &v) == 1)
+		else if (key_u64(line, "max_ns: ", &v))
 			lat->max_ns = v;
-		else if (sscanf(line, "mean_ns: %llu", &v) == 1)
+		else if (key_u64(line, "mean_ns: ", &v))
 			lat->mean_ns = v;
-		else if (strstr(line, " ns: ") && lat->nlines < LAT_LINES)
+		else if (bucket_line(line, &lo, &hi, &v) && lat->nlines < LAT_LINES)
 			snprintf(lat->line[lat->nlines++], sizeof(lat->line[0]), "%.79s", line);
 	}
 	fclose(f);
@@ -203,12 +239,14 @@ static void show_latency_json(const struct latency *lat)
 	printf("{\"count\": %llu, \"min_ns\": %llu, \"max_ns\": %llu, \"mean_ns\": %llu, \"buckets\": [",
 	       lat->count, lat->min_ns, lat->max_ns, lat->mean_ns);
 	for (i = 0; i < lat->nlines; i++) {
-		unsigned long long lo, hi = 0, n;
+		unsigned long long lo, hi, n;
 
-		if (sscanf(lat->line[i], "%llu-%llu ns: %llu", &lo, &hi, &n) == 3)
+		if (!bucket_line(lat->line[i], &lo, &hi, &n))
+			continue;
+		if (hi)
 			printf("%s{\"from_ns\": %llu, \"to_ns\": %llu, \"count\": %llu}",
 			       i ? ", " : "", lo, hi, n);
-		else if (sscanf(lat->line[i], "%llu- ns: %llu", &lo, &n) == 2)
+		else
 			printf("%s{\"from_ns\": %llu, \"to_ns\": null, \"count\": %llu}",
 			       i ? ", " : "", lo, n);
 	}
