@@ -18,6 +18,7 @@
 #include <uapi/fpgadma.h>
 
 #include "fpgadma_core.h"
+#include "fpgadma_trace.h"
 
 /* Records copied to user space per ring_lock round trip. */
 #define FPGADMA_READ_BATCH	16
@@ -31,12 +32,16 @@
  * @record_mode: the file called FPGADMA_IOC_START: read() returns records.
  * @copy:        copy-mode position; fdev->read_lock.
  * @filp:        the open file.
+ * @waited:      the file found no record ready (read or poll) since it
+ *               last took one: the next one it takes is a latency sample
+ *               (fpgadma_trace_taken()).
  */
 struct fpgadma_file {
 	struct fpgadma_dev *fdev;
 	struct file *filp;
 	u32 timeout_ms;
 	bool record_mode;
+	bool waited;
 	struct fpgadma_copy copy;
 };
 
@@ -443,11 +448,12 @@ static void fpgadma_sync_for_cpu(struct fpgadma_dev *fdev, u32 gen,
  * to the user. Returns the number of records, or -EPIPE/-EFAULT. Nothing is
  * dequeued unless its record reached user space. Called with read_lock
  * held: only the holder pops the done queue, so what was peeked is still at
- * its head unless the stream generation changed.
+ * its head unless the stream generation changed. *@waited: the file found
+ * nothing ready before (fpgadma_trace_taken()).
  */
 static ssize_t fpgadma_take_records(struct fpgadma_dev *fdev, u32 gen,
 				    struct fpgadma_record __user *buf,
-				    size_t max)
+				    size_t max, bool *waited)
 {
 	struct fpgadma_record rec[FPGADMA_READ_BATCH];
 	size_t taken = 0;
@@ -493,6 +499,7 @@ static ssize_t fpgadma_take_records(struct fpgadma_dev *fdev, u32 gen,
 		for (i = 0; i < n; i++)
 			fpgadma_ring_dequeue(&fdev->ring, &index);
 		spin_unlock_irq(&fdev->ring_lock);
+		fpgadma_trace_taken(fdev, rec, n, waited);
 		taken += n;
 	}
 	return taken;
@@ -513,10 +520,12 @@ static ssize_t fpgadma_read_records(struct file *filp, u32 gen,
 		ret = mutex_lock_interruptible(&fdev->read_lock);
 		if (ret)
 			return ret;
-		ret = fpgadma_take_records(fdev, gen, (void __user *)buf, max);
+		ret = fpgadma_take_records(fdev, gen, (void __user *)buf, max,
+					   &f->waited);
 		mutex_unlock(&fdev->read_lock);
 		if (ret)
 			break;
+		WRITE_ONCE(f->waited, true);
 		ret = fpgadma_wait_done(fdev, filp, gen);
 		if (ret)
 			return ret;
@@ -591,8 +600,11 @@ static size_t fpgadma_copy_bytes(struct fpgadma_file *f, u32 gen,
 				*err = -EPIPE;
 			else
 				*err = fpgadma_ring_dequeue(&fdev->ring, &index);
-			if (!*err)
+			if (!*err) {
 				cp->len = fdev->ring.meta[index].bytes_used;
+				trace_fpgadma_dequeue(fdev, index,
+						      fdev->ring.meta[index].sequence);
+			}
 			cached = fdev->cached;
 			spin_unlock_irq(&fdev->ring_lock);
 			if (*err)
@@ -721,6 +733,8 @@ static __poll_t fpgadma_poll(struct file *filp, poll_table *wait)
 		(fdev->copy_mode && READ_ONCE(f->copy.held) &&
 		 READ_ONCE(f->copy.gen) == fdev->gen);
 	spin_unlock_irq(&fdev->ring_lock);
+	if (!ready)
+		WRITE_ONCE(f->waited, true);
 	return ready ? EPOLLIN | EPOLLRDNORM : 0;
 }
 

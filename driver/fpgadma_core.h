@@ -31,6 +31,7 @@
 
 #include "fpgadma_engine.h"
 #include "fpgadma_ring.h"
+#include "fpgadma_stats.h"
 
 /**
  * struct fpgadma_buf - one DMA buffer
@@ -113,6 +114,8 @@ struct fpgadma_bufs {
  * @irqs:        interrupts handled.
  * @dev_errors:  errors the engine reported outside a completion.
  * @limits:      what a ring configuration may ask for.
+ * @lat:         interrupt-to-wakeup latency histogram (fpgadma_stats.c).
+ * @debugfs:     the device's debugfs directory, or NULL or an ERR_PTR().
  * @info:        what the engine reported at probe.
  */
 struct fpgadma_dev {
@@ -152,6 +155,8 @@ struct fpgadma_dev {
 
 	struct fpgadma_ring_limits limits;
 	struct fpgadma_engine_info info;
+	struct fpgadma_lat lat;
+	struct dentry *debugfs;
 };
 
 /**

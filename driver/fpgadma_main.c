@@ -17,6 +17,7 @@
 
 #include "compat.h"
 #include "fpgadma_core.h"
+#include "fpgadma_trace.h"
 
 #define FPGADMA_MAX_DEVICES	64
 /* The record flags an engine may report. */
@@ -159,13 +160,18 @@ void fpgadma_report_done(struct fpgadma_dev *fdev,
 
 		if (!ts)
 			ts = now ?: (now = ktime_get_ns());
-		if (d->lost)
-			fpgadma_ring_drop(&fdev->ring, d->lost);
+		if (d->lost && !fpgadma_ring_drop(&fdev->ring, d->lost))
+			trace_fpgadma_drop(fdev, d->lost);
 		switch (fpgadma_ring_complete(&fdev->ring, d->index,
 					      min(d->bytes, fdev->buf_size),
 					      d->flags & FPGADMA_REC_FLAGS, ts)) {
 		case 0:
 			ok++;
+			trace_fpgadma_complete(fdev, d->index,
+					       fdev->ring.meta[d->index].bytes_used,
+					       fdev->ring.meta[d->index].sequence,
+					       fdev->ring.meta[d->index].flags,
+					       fdev->ring.meta[d->index].lost_before);
 			break;
 		case -EINVAL:
 			bad++;
@@ -192,7 +198,8 @@ void fpgadma_report_lost(struct fpgadma_dev *fdev, u32 n)
 	unsigned long flags;
 
 	spin_lock_irqsave(&fdev->ring_lock, flags);
-	fpgadma_ring_drop(&fdev->ring, n);
+	if (!fpgadma_ring_drop(&fdev->ring, n))
+		trace_fpgadma_drop(fdev, n);
 	spin_unlock_irqrestore(&fdev->ring_lock, flags);
 }
 
@@ -427,8 +434,10 @@ int fpgadma_give_back(struct fpgadma_dev *fdev, struct file *filp,
 	else
 		ret = fpgadma_ring_release(&fdev->ring, index, n);
 	spin_unlock_irq(&fdev->ring_lock);
-	if (!ret && n)
+	if (!ret && n) {
+		fpgadma_trace_released(fdev, index, n);
 		fdev->engine->ops.queue(fdev, fpgadma_xfers(fdev, index, n), n);
+	}
 	mutex_unlock(&fdev->queue_lock);
 	if (ret && READ_ONCE(fdev->dead))
 		return -ENODEV;
@@ -442,6 +451,7 @@ static irqreturn_t fpgadma_irq(int irq, void *data)
 
 	if (ret == IRQ_HANDLED)
 		atomic64_inc(&fdev->irqs);
+	trace_fpgadma_irq(fdev, irq, ret == IRQ_HANDLED);
 	return ret;
 }
 
@@ -555,6 +565,7 @@ struct fpgadma_dev *fpgadma_create(const struct fpgadma_hw *hw,
 	ret = cdev_device_add(&fdev->cdev, &fdev->dev);
 	if (ret)
 		goto err_free_irq;
+	fpgadma_debugfs_add(fdev);
 
 	dev_info(parent, "%s: %s engine, %u x %u byte %s buffers, irq %d\n",
 		 dev_name(&fdev->dev), engine->name, fdev->bufs->count,
@@ -598,6 +609,7 @@ void fpgadma_destroy(struct fpgadma_dev *fdev)
 {
 	int minor = MINOR(fdev->dev.devt);
 
+	fpgadma_debugfs_remove(fdev);
 	mutex_lock(&fdev->lock);
 	fpgadma_kill(fdev);
 	unmap_mapping_range(fdev->map_inode->i_mapping, 0, 0, 1);
@@ -814,6 +826,7 @@ static int __init fpgadma_init(void)
 				  KBUILD_MODNAME);
 	if (ret)
 		return ret;
+	fpgadma_debugfs_init();
 	fpgadma_class = fpgadma_class_create(KBUILD_MODNAME);
 	if (IS_ERR(fpgadma_class)) {
 		ret = PTR_ERR(fpgadma_class);
@@ -833,6 +846,7 @@ err_pci:
 err_class:
 	class_destroy(fpgadma_class);
 err_region:
+	fpgadma_debugfs_exit();
 	unregister_chrdev_region(fpgadma_devt, FPGADMA_MAX_DEVICES);
 	return ret;
 }
@@ -842,6 +856,7 @@ static void __exit fpgadma_exit(void)
 	fpgadma_platform_unregister();
 	fpgadma_pci_unregister();
 	class_destroy(fpgadma_class);
+	fpgadma_debugfs_exit();
 	unregister_chrdev_region(fpgadma_devt, FPGADMA_MAX_DEVICES);
 	ida_destroy(&fpgadma_ida);
 }

@@ -257,6 +257,8 @@ if insmod $KO ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"} && insmod $MODEL_KO && wait_node
 	rm -f /tmp/reads
 	if model_loaded && wait_path present $N2 50; then
 		run_sub model-restart
+		# Tracepoints and the latency histogram (tests/guest/t_trace.c).
+		run_sub trace
 	else
 		fail model.reload "the model did not come back after the cycles"
 	fi

@@ -2,7 +2,8 @@
 /*
  * fpgadma-info: list the PCI devices fpgadma drives or can drive (libpci),
  * with their BARs, NUMA node, PCIe link (current vs capable), interrupt
- * mode, bound driver, and the fpgadma ring and counters from sysfs.
+ * mode, bound driver, and the fpgadma ring and counters from sysfs, and
+ * the interrupt-to-wakeup latency histogram from debugfs when readable.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <pci/pci.h>
@@ -21,6 +24,7 @@ static const struct id ids[] = {
 };
 
 static const char *sysfs = "/sys";
+static const char *debugfs = "/sys/kernel/debug";
 static int json;
 static int first_dev = 1;
 
@@ -33,7 +37,9 @@ static void usage(FILE *f)
 "when the link runs degraded), interrupt mode, bound driver, and for bound\n"
 "devices the ring configuration and counters from /sys/class/fpgadma.\n"
 "Reading capabilities (link, MSI) needs root; without it they show as\n"
-"unknown.\n"
+"unknown. The interrupt-to-wakeup latency histogram of each device comes\n"
+"from debugfs (/sys/kernel/debug/fpgadma/<node>/latency): it needs root\n"
+"and a mounted debugfs; otherwise the reason is shown instead.\n"
 "\n"
 "  -j, --json   one JSON document on stdout\n"
 "  -h, --help   this help\n"
@@ -128,6 +134,142 @@ static const char *attrs[] = { "engine", "buf_count", "buf_size", "streaming",
 #define ATTR_MEMORY 9
 #define N_ATTRS (sizeof(attrs) / sizeof(attrs[0]))
 
+#define DEBUGFS_MAGIC	0x64626720
+#define LAT_LINES	40
+
+/* The latency histogram of @node, as its debugfs file shows it. */
+struct latency {
+	int nlines;
+	char line[LAT_LINES][80];	/* "lo-hi ns: n" or "lo- ns: n" */
+	unsigned long long count, min_ns, max_ns, mean_ns;
+	const char *why;		/* not readable: the reason */
+};
+
+/* The number after @key in @line, if @line starts with @key. */
+static int key_u64(const char *line, const char *key, unsigned long long *v)
+{
+	size_t n = strlen(key);
+	char *end;
+
+	if (strncmp(line, key, n))
+		return 0;
+	errno = 0;
+	*v = strtoull(line + n, &end, 10);
+	return !errno && end != line + n && !*end;
+}
+
+/* A bucket line: "lo-hi ns: n", or "lo- ns: n" (*hi = 0: open ended). */
+static int bucket_line(const char *line, unsigned long long *lo,
+		       unsigned long long *hi, unsigned long long *n)
+{
+	const char *p = strstr(line, " ns: ");
+	char *end;
+
+	if (!p)
+		return 0;
+	errno = 0;
+	*lo = strtoull(line, &end, 10);
+	if (errno || end == line || *end != '-')
+		return 0;
+	*hi = 0;
+	if (end + 1 != p) {
+		*hi = strtoull(end + 1, &end, 10);
+		if (errno || end != p)
+			return 0;
+	}
+	return key_u64(p, " ns: ", n);
+}
+
+static void read_latency(const char *node, struct latency *lat)
+{
+	static char why[PATH_MAX + 128];
+	char path[PATH_MAX], line[128];
+	FILE *f;
+
+	memset(lat, 0, sizeof(*lat));
+	snprintf(path, sizeof(path), "%s/fpgadma/%s/latency", debugfs, node);
+	f = fopen(path, "re");
+	if (!f) {
+		char dir[PATH_MAX];
+		struct statfs sfs;
+		struct stat st;
+		int err = errno;
+
+		snprintf(dir, sizeof(dir), "%s/fpgadma", debugfs);
+		if (err == EACCES || err == EPERM)
+			snprintf(why, sizeof(why), "%s is readable by root only", debugfs);
+		else if (statfs(debugfs, &sfs) || sfs.f_type != DEBUGFS_MAGIC)
+			snprintf(why, sizeof(why), "debugfs is not mounted at %s (mount -t debugfs none %s)",
+				 debugfs, debugfs);
+		else if (stat(dir, &st))
+			snprintf(why, sizeof(why), "%s missing: this fpgadma has no debugfs files", dir);
+		else
+			snprintf(why, sizeof(why), "no latency file for %s: %s", node, strerror(err));
+		lat->why = why;
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v, lo, hi;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (key_u64(line, "count: ", &v))
+			lat->count = v;
+		else if (key_u64(line, "min_ns: ", &v))
+			lat->min_ns = v;
+		else if (key_u64(line, "max_ns: ", &v))
+			lat->max_ns = v;
+		else if (key_u64(line, "mean_ns: ", &v))
+			lat->mean_ns = v;
+		else if (bucket_line(line, &lo, &hi, &v) && lat->nlines < LAT_LINES)
+			snprintf(lat->line[lat->nlines++], sizeof(lat->line[0]), "%.79s", line);
+	}
+	fclose(f);
+}
+
+static void show_latency_json(const struct latency *lat)
+{
+	int i;
+
+	printf(", \"latency\": ");
+	if (lat->why) {
+		printf("null, \"latency_unavailable\": ");
+		jstr(lat->why);
+		return;
+	}
+	printf("{\"count\": %llu, \"min_ns\": %llu, \"max_ns\": %llu, \"mean_ns\": %llu, \"buckets\": [",
+	       lat->count, lat->min_ns, lat->max_ns, lat->mean_ns);
+	for (i = 0; i < lat->nlines; i++) {
+		unsigned long long lo, hi, n;
+
+		if (!bucket_line(lat->line[i], &lo, &hi, &n))
+			continue;
+		if (hi)
+			printf("%s{\"from_ns\": %llu, \"to_ns\": %llu, \"count\": %llu}",
+			       i ? ", " : "", lo, hi, n);
+		else
+			printf("%s{\"from_ns\": %llu, \"to_ns\": null, \"count\": %llu}",
+			       i ? ", " : "", lo, n);
+	}
+	printf("]}");
+}
+
+static void show_latency_text(const char *node, const struct latency *lat)
+{
+	int i;
+
+	if (lat->why) {
+		printf("  latency: not shown: %s\n", lat->why);
+		return;
+	}
+	printf("  latency, interrupt to wakeup: %llu samples", lat->count);
+	if (lat->count)
+		printf(", min %llu ns, mean %llu ns, max %llu ns", lat->min_ns,
+		       lat->mean_ns, lat->max_ns);
+	printf(" (%s/fpgadma/%s/latency)\n", debugfs, node);
+	for (i = 0; i < lat->nlines; i++)
+		printf("    %s\n", lat->line[i]);
+}
+
 /* Find /sys/class/fpgadma/<node> whose device is @bdf. */
 static int find_node(const char *bdf, char *node, size_t len)
 {
@@ -187,6 +329,7 @@ static void show(struct pci_access *pacc, struct pci_dev *d, const char *engine)
 	char bdf[32], path[PATH_MAX], driver[64], node[64] = "", vals[N_ATTRS][64],
 	     name[256];
 	int caps_known, i, has_node;
+	struct latency lat;
 	struct link l;
 	const char *irq;
 
@@ -206,6 +349,8 @@ static void show(struct pci_access *pacc, struct pci_dev *d, const char *engine)
 				vals[i][0] = '\0';
 		}
 	}
+	if (has_node)
+		read_latency(node, &lat);
 	if (!pci_lookup_name(pacc, name, sizeof(name), PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE,
 			     d->vendor_id, d->device_id))
 		snprintf(name, sizeof(name), "unknown device");
@@ -265,6 +410,7 @@ static void show(struct pci_access *pacc, struct pci_dev *d, const char *engine)
 			else
 				printf("%s", vals[i]);
 		}
+		show_latency_json(&lat);
 		printf("}}");
 		first_dev = 0;
 		return;
@@ -309,6 +455,7 @@ static void show(struct pci_access *pacc, struct pci_dev *d, const char *engine)
 		       vals[ATTR_MEMORY][0] ? vals[ATTR_MEMORY] : "coherent", vals[3]);
 		printf("  counters: completed %s, dequeued %s, released %s, dropped %s, irqs %s\n",
 		       vals[4], vals[5], vals[6], vals[7], vals[8]);
+		show_latency_text(node, &lat);
 	} else if (!strcmp(driver, "fpgadma")) {
 		printf("  fpgadma: bound but no /sys/class/fpgadma node\n");
 	}
@@ -325,6 +472,7 @@ int main(int argc, char **argv)
 	struct pci_dev *d;
 	int c, count = 0;
 	const char *env = getenv("FPGADMA_SYSFS");
+	const char *denv = getenv("FPGADMA_DEBUGFS");
 
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
@@ -339,6 +487,8 @@ int main(int argc, char **argv)
 	}
 	if (env && *env)
 		sysfs = env;
+	if (denv && *denv)
+		debugfs = denv;
 
 	pacc = pci_alloc();
 	if (!pacc) {

@@ -126,5 +126,31 @@ else
 	fail tools.example-acquire "$(printf "%s" "$out" | tr "\n" " " | tail -c 300)"
 fi
 
+# fpgadma-info shows the latency histogram (debugfs) of fpgadma0, which
+# the captures above read from: samples > 0, buckets summing to them.
+dbg=/sys/kernel/debug
+[ -d $dbg/fpgadma ] || mount -t debugfs none $dbg 2>/dev/null
+$INFO > /tmp/info.txt 2>&1
+n=$(awk '/\/dev\/fpgadma0:/ {on = 1} on && /latency, interrupt to wakeup:/ {sub(/.*wakeup: /, ""); print $1; exit}' /tmp/info.txt)
+sum=$(awk '/fpgadma0\/latency\)$/ {on = 1; next} on && /^    [0-9]+-[0-9]* ns: / {s += $NF; next} on {exit} END {print s + 0}' /tmp/info.txt)
+if [ ! -d $dbg/fpgadma ]; then
+	fail tools.info-latency "no $dbg/fpgadma after mounting debugfs"
+elif [ -z "$n" ] || [ "$n" -eq 0 ]; then
+	fail tools.info-latency "no samples for fpgadma0: $(tr "\n" " " < /tmp/info.txt | tail -c 300)"
+elif [ "$sum" != "$n" ]; then
+	fail tools.info-latency "buckets sum to $sum, $n samples"
+elif ! $INFO --json | grep -q '"latency": {"count": '; then
+	fail tools.info-latency "no latency object in --json"
+else
+	pass tools.info-latency
+fi
+out=$(FPGADMA_DEBUGFS=/tmp $INFO 2>&1)
+if [ "$(echo "$out" | grep -c 'latency: not shown: debugfs is not mounted at /tmp')" = 2 ] &&
+   FPGADMA_DEBUGFS=/tmp $INFO --json | grep -q '"latency": null, "latency_unavailable": "debugfs is not mounted'; then
+	pass tools.info-latency-why-not
+else
+	fail tools.info-latency-why-not "$(printf "%s" "$out" | tr "\n" " " | tail -c 300)"
+fi
+
 rmmod fpgadma || fail tools.rmmod "rmmod fpgadma failed"
 exit 0
