@@ -19,16 +19,19 @@
 # armmp) on qemu-system-arm's virt with highmem=off (the non-LPAE kernel
 # cannot reach an ECAM above 4 GiB), Cortex-A15. --iommu is x86 only.
 # x86_64 (the default) is unchanged.
+# --disk IMG attaches a raw image read only as a virtio-blk disk
+# (/dev/vda in the guest; the guest loads virtio_pci and virtio_blk).
 # Exits 0 if no FAIL line was printed, else 1. --verbose copies the
 # console to stderr.
 #
 # Usage: scripts/vm-run.sh --initrd FILE [--kernel FILE] [--edu N]
 #          [--timeout SEC] [--log FILE] [--label NAME] [--append "ARGS"]
-#          [--mem MB] [--smp N] [--iommu] [--arch x86_64|arm64|arm] [--verbose]
+#          [--mem MB] [--smp N] [--iommu] [--arch x86_64|arm64|arm] [--disk IMG]
+#          [--verbose]
 set -euo pipefail
 
 here=$(dirname -- "$0")
-kernel='' initrd='' label='' append='' verbose=0 iommu=0
+kernel='' initrd='' label='' append='' verbose=0 iommu=0 disk=''
 edu=2 tmo=600 log=vm.log mem=512 smp=2 arch=x86_64
 
 usage() { sed -n '/^# Usage:/,/^[^#]/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
@@ -45,6 +48,7 @@ while (($#)); do
 	--mem) mem=$2; shift ;;
 	--smp) smp=$2; shift ;;
 	--arch) arch=$2; shift ;;
+	--disk) disk=$2; shift ;;
 	--verbose) verbose=1 ;;
 	--iommu) iommu=1 ;;
 	*) usage ;;
@@ -89,6 +93,7 @@ if ((iommu)); then
 fi
 cmd+=(-append "console=$console loglevel=7 panic=-1 $append")
 for ((i = 0; i < edu; i++)); do cmd+=(-device "$edudev"); done
+[[ -z $disk ]] || cmd+=(-drive "file=$disk,format=raw,if=virtio,readonly=on")
 
 # No --foreground: stdin is /dev/null (CI has none), and timeout then also
 # kills QEMU's process group. -k: SIGKILL if SIGTERM is ignored.
