@@ -257,7 +257,7 @@ class Buffer:
     """
 
     __slots__ = ("_stream", "_view", "_mv", "sequence", "timestamp_ns",
-                 "lost_before", "flags", "index", "nbytes", "__weakref__")
+                 "lost_before", "flags", "index", "nbytes", "_base", "__weakref__")
 
     def __init__(self, stream: "Stream", view: _View) -> None:
         self._stream = stream
@@ -274,11 +274,15 @@ class Buffer:
         # stream and the device (whose close refuses while they live).
         mem._owner = self  # type: ignore[attr-defined]
         self._mv: Optional[memoryview] = memoryview(mem).cast("B").toreadonly()
+        # Every array handed out is a view of this one, so it references
+        # this one (numpy points a view's base at the first array up the
+        # chain that owns its data or whose base is not an array: this).
+        self._base: Optional[np.ndarray] = np.frombuffer(self._mv, dtype=np.uint8)
 
     @property
     def released(self) -> bool:
         """True once given back (or taken back by a stop)."""
-        return self._mv is None
+        return self._base is None
 
     @property
     def error(self) -> bool:
@@ -299,13 +303,13 @@ class Buffer:
         Trailing bytes that do not fill an element are left out. Raises
         ValueError once the buffer was released.
         """
-        mv = self._mv
-        if mv is None:
+        base = self._base
+        if base is None:
             raise ValueError(f"buffer {self.sequence} was released: its data is gone")
         dt = np.dtype(dtype)
         if dt.itemsize == 0:
             raise ValueError("dtype must have a size")
-        return np.frombuffer(mv, dtype=dt, count=self.nbytes // dt.itemsize)
+        return base[:self.nbytes // dt.itemsize * dt.itemsize].view(dt)
 
     @property
     def data(self) -> np.ndarray:
@@ -313,13 +317,14 @@ class Buffer:
         return self.array(np.uint8)
 
     def _views_alive(self) -> int:
-        # numpy's frombuffer() does not keep the memoryview exported (it
-        # releases its Py_buffer at once and keeps a reference to the
-        # memoryview as the array's base), so memoryview.release() alone
-        # would not notice live arrays: count the references instead.
-        # Ours: self._mv and getrefcount()'s argument.
-        mv = self._mv
-        return 0 if mv is None else sys.getrefcount(mv) - 3
+        # memoryview.release() alone cannot tell: numpy's frombuffer()
+        # (1.24 and 2.x) takes its own memoryview of the exporter (the
+        # array's base is not self._mv, and holds no export on it), so
+        # self._mv.release() succeeds under live arrays. Every array made
+        # from this buffer references self._base: count those references
+        # (ours: the slot, the local and getrefcount()'s argument).
+        base = self._base
+        return 0 if base is None else sys.getrefcount(base) - 3
 
     def _drop_view(self) -> None:
         """Invalidate the data; BufferError if arrays still use it."""
@@ -328,13 +333,9 @@ class Buffer:
             raise BufferError(
                 f"buffer {self.sequence}: {n} numpy array(s) still view its data; "
                 "delete them (or copy what you need) before releasing it")
-        mv, self._mv = self._mv, None
+        mv, self._mv, self._base = self._mv, None, None
         if mv is not None:
-            try:
-                mv.release()
-            except BufferError:
-                self._mv = mv
-                raise
+            mv.release()
 
     def release(self) -> None:
         """Give the buffer back to the device.
@@ -343,7 +344,7 @@ class Buffer:
         from it are alive, ValueError if it was released already, and the
         library's errors (e.g. DeviceGoneError).
         """
-        if self._mv is None:
+        if self._base is None:
             raise ValueError(f"buffer {self.sequence} was released already")
         self._drop_view()
         self._stream._held.pop(id(self), None)
@@ -353,12 +354,17 @@ class Buffer:
     def __enter__(self) -> "Buffer":
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self._mv is not None:
-            self.release()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if self._base is None:
+            return
+        if exc_type is not None and self._views_alive() > 0:
+            # The exception's traceback still holds the arrays: keep the
+            # buffer (stop() takes it back) and let that exception through.
+            return
+        self.release()
 
     def __repr__(self) -> str:
-        state = "released" if self._mv is None else "held"
+        state = "released" if self._base is None else "held"
         return (f"<fpgadma.Buffer seq={self.sequence} index={self.index} "
                 f"len={self.nbytes} lost_before={self.lost_before} {state}>")
 
@@ -435,8 +441,14 @@ class Stream:
     def __enter__(self) -> "Stream":
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        try:
+            self.stop()
+        except (BufferError, Error):
+            if exc_type is None:
+                raise
+            # Another exception is on its way (and its traceback may hold
+            # the arrays): that one is the error to see.
 
 
 # --- devices ----------------------------------------------------------------
@@ -556,8 +568,12 @@ class Device:
     def __enter__(self) -> "Device":
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        try:
+            self.close()
+        except (BufferError, Error):
+            if exc_type is None:
+                raise
 
     def __del__(self) -> None:
         # Never unmap under live arrays: if they still exist the handle
