@@ -2,12 +2,15 @@
 """Host tests of the fpgadma binding that need no device: library loading,
 error mapping, argument checks. Run: FPGADMA_LIBRARY=build/userlib/libfpgadma.so.0
 PYTHONPATH=python python3 -m unittest python/tests/test_host.py"""
+import ctypes
 import errno
 import os
 import subprocess
 import sys
 import tempfile
 import unittest
+
+import numpy as np
 
 import fpgadma
 
@@ -79,6 +82,38 @@ class HostTests(unittest.TestCase):
             self.assertIsInstance(cm.exception, fpgadma.Error)
             self.assertEqual(cm.exception.errno, err)
         self.assertEqual(fpgadma._check(3, "x"), 3)
+
+    def test_view_lifetime(self):
+        """The live-array count behind release()'s BufferError, over plain
+        memory (Buffer needs only its stream's held-buffer table for it)."""
+        raw = ctypes.create_string_buffer(bytes(range(256)) * 16)
+        v = fpgadma._View(data=ctypes.addressof(raw), len=4096, sequence=7)
+
+        class Owner:
+            _held = {}
+        b = fpgadma.Buffer(Owner(), v)
+        self.assertEqual(b._views_alive(), 0)
+        a = b.data
+        self.assertFalse(a.flags.writeable)
+        self.assertEqual(a.ctypes.data, ctypes.addressof(raw))   # no copy
+        w = b.array(np.uint32)[4:8]
+        m = memoryview(b.array(np.uint16))
+        c = np.frombuffer(b.data, np.uint8)
+        self.assertEqual(b._views_alive(), 4)
+        with self.assertRaises(BufferError):
+            b._drop_view()
+        self.assertFalse(b.released)
+        self.assertEqual(int(w[0]), int.from_bytes(bytes(range(16, 20)), sys.byteorder))
+        del a, w, c
+        m.release()
+        del m
+        self.assertEqual(b._views_alive(), 0)
+        b._drop_view()
+        self.assertTrue(b.released)
+        with self.assertRaises(ValueError):
+            b.data
+        with self.assertRaises(ValueError):
+            b.array(np.float64)
 
 
 if __name__ == "__main__":
