@@ -12,6 +12,7 @@ pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1: $2"; }
 
 [ -f /pymod/order ] || exit 0
+t0=$(date +%s)
 while read -r m; do
 	insmod "/pymod/$m" 2> /dev/null || grep -q "^${m%.ko} " /proc/modules ||
 		fail py.modules "insmod $m failed"
@@ -62,4 +63,5 @@ grep -q "^fpgadma_model " /proc/modules && rmmod fpgadma_model
 grep -q "^fpgadma " /proc/modules && rmmod fpgadma
 umount $R/mnt $R/tmp $R/sys $R/dev $R/proc
 umount $R
+echo "python.sh: $(($(date +%s) - t0)) s"
 exit 0
