@@ -231,12 +231,12 @@ lint_clang_tidy() {
 
 lint_shellcheck() {
 	local log=$out/shellcheck.log f bash_files=() sourced=() guest=()
-	for f in scripts/*.sh scripts/check.d/*.sh tests/*/*.sh .ci/run; do
+	for f in scripts/*.sh scripts/check.d/*.sh tests/*/*.sh python/tests/*.sh .ci/run; do
 		[[ -f $f ]] || continue
 		case $f in
 		# tests/*/*.sh run in the VM under the initramfs's busybox
 		# ash, a dash derivative (shellcheck 0.9 has no busybox).
-		tests/*) guest+=("$f") ;;
+		tests/* | python/tests/*) guest+=("$f") ;;
 		*)
 			if [[ $(head -c 2 "$f") == '#!' ]]; then
 				bash_files+=("$f")

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Runs inside the trixie chroot (scripts/trixie-chroot.sh run --net, check
-# lane 75-pkg-trixie): install the four .debs of make deb with apt, let DKMS
+# lane 75-pkg-trixie): install the five .debs of make deb with apt, let DKMS
 # build and install the module for each given kernel (whose headers are in
 # /usr/src, /usr/lib/modules/<kver>/build pointing at them), and run the
 # installed fpgadma-info, which finds no device here and must say so and
@@ -78,7 +78,19 @@ else
 	pass "pkg:fpgadma-info"
 fi
 
-if dpkg --purge fpgadma-tools libfpgadma-dev libfpgadma0 fpgadma-dkms > "$logdir/purge.log" 2>&1 &&
+# The installed binding under trixie's python3 and numpy 2.x: its host
+# tests (library by soname, errno mapping, arguments, view lifetimes).
+pyv=$(python3 -c 'import sys, numpy; print(sys.version.split()[0], numpy.__version__)' 2>&1)
+echo "pkg-trixie: python $pyv"
+if (cd /src && PYTHONDONTWRITEBYTECODE=1 python3 -m unittest -v test_host) \
+	> "$logdir/python.log" 2>&1 && [[ $pyv == *" 2."* ]]; then
+	pass "pkg:python-numpy2"
+else
+	fail "pkg:python-numpy2: python/numpy $pyv (see $logdir/python.log)"
+	tail -n 20 "$logdir/python.log"
+fi
+
+if dpkg --purge python3-fpgadma fpgadma-tools libfpgadma-dev libfpgadma0 fpgadma-dkms > "$logdir/purge.log" 2>&1 &&
    ! compgen -G "/usr/lib/modules/*/updates/dkms/fpgadma.ko*" > /dev/null &&
    [[ ! -e /var/lib/dkms/fpgadma && ! -e /usr/src/fpgadma-$ver ]]; then
 	pass "pkg:purge"

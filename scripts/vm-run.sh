@@ -24,17 +24,19 @@
 # for these very options (-machine dumpdtb) with the overlay source FILE
 # applied (dtc -@, fdtoverlay), as a user's overlay would be.
 # x86_64 (the default) is unchanged.
+# --disk IMG attaches a raw image read only as a virtio-blk disk
+# (/dev/vda in the guest; the guest loads virtio_pci and virtio_blk).
 # Exits 0 if no FAIL line was printed, else 1. --verbose copies the
 # console to stderr.
 #
 # Usage: scripts/vm-run.sh --initrd FILE [--kernel FILE] [--edu N]
 #          [--timeout SEC] [--log FILE] [--label NAME] [--append "ARGS"]
 #          [--mem MB] [--smp N] [--iommu] [--arch x86_64|arm64|arm]
-#          [--cpu NAME] [--overlay FILE.dtso] [--verbose]
+#          [--cpu NAME] [--overlay FILE.dtso] [--disk IMG] [--verbose]
 set -euo pipefail
 
 here=$(dirname -- "$0")
-kernel='' initrd='' label='' append='' verbose=0 iommu=0 overlay='' cpu=''
+kernel='' initrd='' label='' append='' verbose=0 iommu=0 overlay='' cpu='' disk=''
 edu=2 tmo=600 log=vm.log mem=512 smp=2 arch=x86_64
 
 usage() { sed -n '/^# Usage:/,/^[^#]/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
@@ -53,6 +55,7 @@ while (($#)); do
 	--arch) arch=$2; shift ;;
 	--overlay) overlay=$2; shift ;;
 	--cpu) cpu=$2; shift ;;
+	--disk) disk=$2; shift ;;
 	--verbose) verbose=1 ;;
 	--iommu) iommu=1 ;;
 	*) usage ;;
@@ -98,6 +101,7 @@ if ((iommu)); then
 fi
 cmd+=(-append "console=$console loglevel=7 panic=-1 $append")
 for ((i = 0; i < edu; i++)); do cmd+=(-device "$edudev"); done
+[[ -z $disk ]] || cmd+=(-drive "file=$disk,format=raw,if=virtio,readonly=on")
 
 mkdir -p "$(dirname -- "$log")"
 if [[ -n $overlay ]]; then

@@ -147,6 +147,17 @@ else
 	fail "tools:capture-not-fpgadma: $out"
 fi
 
+# The Python binding on the host (python/tests/test_host.py): library
+# loading, errno mapping, argument checks; Debian's python3 and numpy.
+if ! scripts/deps.sh python3-numpy >> "$log" 2>&1; then
+	fail "python:host-tests: python3-numpy is missing"
+elif PYTHONPATH=python FPGADMA_LIBRARY=$b/libfpgadma.so.0 /usr/bin/python3 \
+	-m unittest python/tests/test_host.py >> "$log" 2>&1; then
+	pass "python:host-tests"
+else
+	fail "python:host-tests: see $log"
+fi
+
 # The VM: static test program and tools, fpgadma-info with its libraries.
 if userlib/tests/stage.sh "$b" "$STAGE" >> "$log" 2>&1; then
 	pass "lib:stage"

@@ -1,13 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Packaging: make deb, install the four packages with dpkg, let DKMS build
+# Packaging: make deb, install the five packages with dpkg, let DKMS build
 # the module for the VM kernel's installed headers, check that every file
 # is where it belongs and the software model (a test double) nowhere, that
-# the tools, the library via pkg-config and the udev rule work, stage the DKMS-built module for an in-VM load test
+# the tools, the library via pkg-config, the udev rule and the Python
+# binding (python3-fpgadma, imported by Debian's python3) work, stage the DKMS-built module for an in-VM load test
 # (/guest.d/pkg.sh), then purge the packages and check nothing is left.
 . "$(dirname -- "$0")/lib.sh"
 
-pkgs=(fpgadma-dkms libfpgadma0 libfpgadma-dev fpgadma-tools)
+pkgs=(fpgadma-dkms libfpgadma0 libfpgadma-dev fpgadma-tools python3-fpgadma)
 deb=$(realpath -m "$OUT/deb")
 log=$(realpath -m "$OUT/pkg.log")
 : > "$log"
@@ -36,8 +37,8 @@ for p in "${pkgs[@]}"; do
 		[[ -f $f ]] && debs+=("$f")
 	done
 done
-if ((${#debs[@]} != 4)); then
-	fail "pkg:build-deb: expected 4 packages in $deb, got ${#debs[@]}"
+if ((${#debs[@]} != 5)); then
+	fail "pkg:build-deb: expected 5 packages in $deb, got ${#debs[@]}"
 	exit 0
 fi
 pass "pkg:build-deb"
@@ -47,6 +48,8 @@ purge() {
 	((had_group)) || ! getent group fpgadma > /dev/null || groupdel fpgadma >> "$log" 2>&1
 }
 
+# python3-fpgadma's dependency (dpkg -i does not fetch any).
+scripts/deps.sh python3-numpy >> "$log" 2>&1 || true
 if ! DEBIAN_FRONTEND=noninteractive dpkg -i "${debs[@]}" >> "$log" 2>&1; then
 	fail "pkg:install: dpkg -i failed, see $log"
 	tail -20 "$log"
@@ -85,7 +88,9 @@ for f in /usr/lib/$ma/libfpgadma.so.0 /usr/lib/$ma/libfpgadma.so.$ver \
 	 /usr/include/fpgadma/uapi/fpgadma.h /usr/bin/fpgadma-info \
 	 /usr/bin/fpgadma-capture /lib/udev/rules.d/60-fpgadma.rules \
 	 /usr/src/fpgadma-$ver/dkms.conf /usr/src/fpgadma-$ver/driver/Kbuild \
-	 /usr/src/fpgadma-$ver/include/uapi/fpgadma.h; do
+	 /usr/src/fpgadma-$ver/include/uapi/fpgadma.h \
+	 /usr/lib/python3/dist-packages/fpgadma/__init__.py \
+	 /usr/share/doc/python3-fpgadma/examples/acquire.py; do
 	[[ -e $f ]] || missing+=("$f")
 done
 for p in "${pkgs[@]}"; do
@@ -128,6 +133,22 @@ if fpgadma-info --help > /dev/null && fpgadma-capture --help > /dev/null &&
 	pass "pkg:tools"
 else
 	fail "pkg:tools: installed fpgadma-info/fpgadma-capture do not run"
+fi
+# The binding finds the installed library by its soname and reports a
+# missing device node as ENOENT; the installed example runs.
+out=$(cd / && /usr/bin/python3 -c 'import errno, fpgadma
+assert fpgadma.__file__ == "/usr/lib/python3/dist-packages/fpgadma/__init__.py"
+assert fpgadma.library_version()[0] == 1
+try:
+    fpgadma.open("/dev/fpgadma-none")
+except FileNotFoundError as e:
+    assert e.errno == errno.ENOENT
+    print("ok")' 2>&1)
+ex=$(/usr/bin/python3 /usr/share/doc/python3-fpgadma/examples/acquire.py /dev/fpgadma-none 2>&1)
+if [[ $out == ok && $ex == *"NoDeviceError: [Errno 2]"* ]]; then
+	pass "pkg:python"
+else
+	fail "pkg:python: import/open: ${out//$'\n'/ }; example: ${ex##*$'\n'}"
 fi
 
 # Purge, and nothing may be left behind.

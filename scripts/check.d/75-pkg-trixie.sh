@@ -4,7 +4,9 @@
 # installed in the trixie chroot of scripts/trixie-chroot.sh, DKMS
 # building the module there for trixie's own kernel headers (6.12) and for
 # trixie-backports' newest 6.18 and 7.x (scripts/suite-kernel.sh), the
-# installed fpgadma-info run (no device: exit 0 and says so), then purged
+# installed fpgadma-info run (no device: exit 0 and says so), the Python
+# binding's host tests run against the installed package with trixie's
+# numpy 2.x (python/tests/test_host.py), then purged
 # (scripts/pkg-trixie-test.sh does the work in the chroot). Nothing is
 # installed on the host; the chroot's changes are thrown away. Results are
 # prefixed "trixie:". PKG_TRIXIE_KERNELS (default "6.18 7.x") selects the
@@ -15,7 +17,7 @@ ldir=$(realpath -m "$OUT/pkg-trixie")
 rm -rf "$ldir"
 mkdir -p "$ldir/src/deb"
 start=$SECONDS
-pkgs=(fpgadma-dkms libfpgadma0 libfpgadma-dev fpgadma-tools)
+pkgs=(fpgadma-dkms libfpgadma0 libfpgadma-dev fpgadma-tools python3-fpgadma)
 ver=$(sed -n 's/^VERSION := //p' userlib/Makefile)
 
 if ! chroot=$(scripts/trixie-chroot.sh path 2> "$ldir/chroot.log"); then
@@ -35,11 +37,12 @@ fi
 for p in "${pkgs[@]}"; do
 	cp "$debdir/${p}_${ver}_"*.deb "$ldir/src/deb/" 2> /dev/null
 done
-if (($(find "$ldir/src/deb" -name '*.deb' | wc -l) != 4)); then
-	fail "trixie:pkg:debs: expected the 4 packages of $ver in $debdir"
+if (($(find "$ldir/src/deb" -name '*.deb' | wc -l) != 5)); then
+	fail "trixie:pkg:debs: expected the 5 packages of $ver in $debdir"
 	exit 0
 fi
 cp scripts/pkg-trixie-test.sh "$ldir/src/"
+cp python/tests/test_host.py "$ldir/src/"
 
 # trixie's own kernel: the headers linux-headers-amd64 installed there.
 kvers=()

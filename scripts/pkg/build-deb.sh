@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # make deb: build fpgadma-dkms, libfpgadma0, libfpgadma-dev and
-# fpgadma-tools into build/deb (or $DEB_OUT). The packaging is in
+# fpgadma-tools, python3-fpgadma into build/deb (or $DEB_OUT). The packaging is in
 # scripts/pkg/debian; the source tree is copied without build products.
 # Usage: scripts/pkg/build-deb.sh
 set -euo pipefail
@@ -18,7 +18,7 @@ mkdir -p "$src"
 tar -c --exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
     --exclude='.*.cmd' --exclude='modules.order' --exclude='Module.symvers' \
     --exclude='.tmp_versions' --exclude='*.a' --exclude='*.so*' \
-    driver include userlib scripts/pkg scripts/deps.sh Makefile README.md |
+    driver include userlib python scripts/pkg scripts/deps.sh Makefile README.md |
 	tar -x -C "$src"
 cp -a scripts/pkg/debian "$src/debian"
 sed "s/@VERSION@/$ver/" scripts/pkg/dkms.conf.in > "$src/debian/fpgadma-dkms.dkms"
