@@ -290,6 +290,8 @@ static const struct {
 	{ "model-restart", cmd_model_restart },
 	{ "model-nocoalesce", cmd_model_nocoalesce },
 	{ "release-4096", cmd_release_4096 },
+	{ "shared", cmd_shared },
+	{ "shared-long", cmd_shared_long },
 };
 
 static void usage(void)
