@@ -403,9 +403,13 @@ static bool t_stream(void *arg)
 /* Release a bad index; it must be counted and change nothing. */
 static bool bad_release(struct sctx *c, uint32_t index, const char *what)
 {
-	uint64_t inv = CNT(c, invalid);
 	struct fpgadma_stats st0, st1;
+	uint64_t inv;
 
+	/* Earlier releases consumed first: only the bad one is pending. */
+	if (!EXPECT_OK(kick(c->fd, 0, 0), "SHM_KICK"))
+		return false;
+	inv = CNT(c, invalid);
 	if (!get_stats(c->fd, &st0) || !s_release(c, index) ||
 	    !EXPECT_OK(kick(c->fd, 0, 0), "SHM_KICK") ||
 	    !wait_cnt(c, &ccnt(c)->invalid, inv + 1, what) ||
