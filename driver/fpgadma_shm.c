@@ -14,13 +14,13 @@
  */
 #include <linux/log2.h>
 #include <linux/mm.h>
-#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
 #include <uapi/fpgadma.h>
 
 #include "fpgadma_core.h"
+#include "fpgadma_shring.h"
 
 /*
  * The header page: each index on a line of its own (128 bytes covers the
@@ -288,41 +288,24 @@ void fpgadma_shm_produce(struct fpgadma_dev *fdev, u32 n_ok)
 }
 
 /*
- * One pass over the release ring: accept what the ring's state says the
- * user holds, into shm->accept. Returns the number accepted. ring_lock
- * and queue_lock held.
+ * One pass over the release ring (fpgadma_shring_take()): accept what the
+ * ring's state says the user holds, into shm->accept. Returns the number
+ * accepted. ring_lock and queue_lock held.
  */
 static u32 fpgadma_shm_take(struct fpgadma_dev *fdev, struct fpgadma_shm *shm,
 			    u32 n)
 {
-	const u32 *ring = shm_u32(shm, shm->info.rel_ring_off);
-	u32 mask = shm->entries - 1, count = fdev->ring.count;
-	u32 prod, avail, i, index;
+	struct fpgadma_shring_stats st = { 0 };
+	u32 prod;
 
 	/* (D): the producer before the entries; pairs with the user's (C). */
 	prod = smp_load_acquire(shm_u32(shm, SHM_REL_PROD));
-	avail = prod - shm->rel_cons;
-	if (avail > shm->entries) {
-		/* Garbage: consume nothing until the producer is sane. */
-		shm->cnt.garbage++;
-		return n;
-	}
-	for (i = 0; i < avail; i++) {
-		index = READ_ONCE(ring[(shm->rel_cons + i) & mask]);
-		if (index >= count) {
-			shm->cnt.invalid++;
-			continue;
-		}
-		index = array_index_nospec(index, count);
-		/* Not held, or repeated (then no longer held): refused. */
-		if (fpgadma_ring_release(&fdev->ring, &index, 1)) {
-			shm->cnt.invalid++;
-			continue;
-		}
-		shm->accept[n++] = index;
-		shm->cnt.released++;
-	}
-	shm->rel_cons += avail;
+	n = fpgadma_shring_take(&fdev->ring, shm_u32(shm, shm->info.rel_ring_off),
+				shm->entries, prod, &shm->rel_cons, shm->accept,
+				n, &st);
+	shm->cnt.released += st.released;
+	shm->cnt.invalid += st.invalid;
+	shm->cnt.garbage += st.garbage;
 	/* (E): the entries were read before the slots are handed back. */
 	smp_store_release(shm_u32(shm, SHM_REL_CONS), shm->rel_cons);
 	return n;
