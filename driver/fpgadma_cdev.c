@@ -263,7 +263,13 @@ static long fpgadma_ioc_shm_kick(struct file *filp, void __user *arg)
 	ret = fpgadma_shm_owner(fdev, filp, &gen);
 	if (ret)
 		return ret;
-	fpgadma_shm_consume(fdev);
+	/*
+	 * A waiter leaves the release ring to the completion path's work
+	 * item while the device owns buffers (their completions queue it):
+	 * the consumer's CPU then pays only for its sleep.
+	 */
+	if (!(k.flags & FPGADMA_KICK_WAIT) || fpgadma_shm_starving(fdev))
+		fpgadma_shm_consume(fdev);
 	if (!(k.flags & FPGADMA_KICK_WAIT))
 		return 0;
 	if (!fpgadma_shm_news(fdev, gen)) {

@@ -248,6 +248,7 @@ void fpgadma_shm_produce(struct fpgadma_dev *fdev, u32 n_ok);
 void fpgadma_shm_consume(struct fpgadma_dev *fdev);
 void fpgadma_shm_work(struct work_struct *work);
 bool fpgadma_shm_ready(struct fpgadma_dev *fdev);
+bool fpgadma_shm_starving(struct fpgadma_dev *fdev);
 
 /* fpgadma_cdev.c */
 extern const struct file_operations fpgadma_fops;

@@ -375,3 +375,20 @@ bool fpgadma_shm_ready(struct fpgadma_dev *fdev)
 
 	return shm->comp_prod != READ_ONCE(*shm_u32(shm, SHM_COMP_CONS));
 }
+
+/**
+ * fpgadma_shm_starving() - does the device own no buffer?
+ * @fdev: the device.
+ *
+ * Return: true if it streams and owns no buffer: no completion will come
+ * to queue the work item, so only a kick gives it buffers.
+ */
+bool fpgadma_shm_starving(struct fpgadma_dev *fdev)
+{
+	bool starving;
+
+	spin_lock_irq(&fdev->ring_lock);
+	starving = fdev->ring.streaming && !fpgadma_ring_n_queued(&fdev->ring);
+	spin_unlock_irq(&fdev->ring_lock);
+	return starving;
+}

@@ -450,8 +450,9 @@ struct fpgadma_shm_start {
  * @flags:    FPGADMA_KICK_* bits.
  * @reserved: zero.
  *
- * Gives the buffers in the release ring back to the device now. With
- * FPGADMA_KICK_WAIT it then waits like read() (O_NONBLOCK: EAGAIN, the
+ * Gives the buffers in the release ring back to the device now; with
+ * FPGADMA_KICK_WAIT only if the device owns no buffer (else the completion
+ * path does it, see above), then it waits like read() (O_NONBLOCK: EAGAIN, the
  * file's timeout: ETIMEDOUT, signals: EINTR) until the completion ring
  * holds a record past comp_cons. EINVAL if the file does not stream in
  * shared mode, EPIPE if the stream stopped while waiting.
