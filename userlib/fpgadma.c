@@ -448,6 +448,9 @@ static int map_ctrl(struct fpgadma *dev)
 	    dev->si.comp_ring_off + (uint64_t)dev->si.comp_entries *
 	    sizeof(struct fpgadma_record) > dev->si.mmap_size)
 		return -EPROTO;
+	/* A 32-bit off_t cannot reach the control area: no shared rings. */
+	if ((uint64_t)(off_t)dev->si.mmap_offset != dev->si.mmap_offset)
+		return -EOVERFLOW;
 	dev->held = calloc(dev->buf_count, sizeof(*dev->held));
 	if (!dev->held)
 		return -ENOMEM;
