@@ -853,8 +853,8 @@ static __poll_t fpgadma_poll(struct file *filp, poll_table *wait)
 		return EPOLLERR | EPOLLHUP;
 	if (READ_ONCE(fdev->owner) != filp)
 		return 0;
-	/* Shared mode: poll() kicks the release ring too. */
-	if (READ_ONCE(fdev->shared))
+	/* Shared mode: poll() kicks the release ring when nothing else will. */
+	if (READ_ONCE(fdev->shared) && fpgadma_shm_starving(fdev))
 		fpgadma_shm_consume(fdev);
 	spin_lock_irq(&fdev->ring_lock);
 	shared = fdev->owner == filp && fdev->shared;

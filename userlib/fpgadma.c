@@ -610,6 +610,15 @@ static int take_pending(struct fpgadma *dev, struct fpgadma_view *views,
 	return (int)n;
 }
 
+/* The same with FPGADMA_KICK_WAIT (the file is O_NONBLOCK: no sleep). */
+static int shm_kick_wait(struct fpgadma *dev)
+{
+	struct fpgadma_shm_kick k = { .flags = FPGADMA_KICK_WAIT };
+	int r = xioctl(dev->fd, FPGADMA_IOC_SHM_KICK, &k);
+
+	return r == -EINVAL ? -EPIPE : r;
+}
+
 /* Hand out up to max records of the completion ring as views. */
 static int shm_take(struct fpgadma *dev, struct fpgadma_view *views,
 		    size_t max)
@@ -653,9 +662,14 @@ static int shm_next(struct fpgadma *dev, struct fpgadma_view *views,
 
 		if (r)
 			return r;
-		/* Empty: the only system calls, to learn why and to sleep. */
-		r = shm_kick(dev);
-		if (r)
+		/*
+		 * Empty: the only system calls, to learn why and to sleep. A
+		 * waiting kick on the non-blocking file says EAGAIN when the
+		 * stream is fine, and consumes the release ring only when the
+		 * device owns no buffer (else the kernel's work item does).
+		 */
+		r = shm_kick_wait(dev);
+		if (r && r != -EAGAIN)
 			return r;
 		r = shm_take(dev, views, max);
 		if (r)

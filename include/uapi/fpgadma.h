@@ -343,7 +343,8 @@ struct fpgadma_exchange {
  * Who consumes the release ring: a work item the completion path queues
  * whenever the release ring is not empty, so a consumer that keeps
  * releasing keeps the device fed with no system call; and
- * FPGADMA_IOC_SHM_KICK or poll(). When the device owns no buffer any more
+ * FPGADMA_IOC_SHM_KICK (poll() and a waiting kick only while the device
+ * owns no buffer). When the device owns no buffer any more
  * (no completion will come to queue the work item) the kernel sets
  * FPGADMA_SHM_NEED_WAKEUP; after producing, a user that sees it calls
  * FPGADMA_IOC_SHM_KICK (or poll()). A pass that gives the device buffers
