@@ -5,6 +5,7 @@
  * checked, and accepted only if the ring's ownership state says the user
  * holds that buffer.
  */
+#include <linux/build_bug.h>
 #include <linux/compiler.h>
 #include <linux/nospec.h>
 #include <linux/types.h>
