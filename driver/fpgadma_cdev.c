@@ -73,6 +73,13 @@ static int fpgadma_open(struct inode *inode, struct file *filp)
 	filp->private_data = f;
 	/* Mappings from every file of this device in one place (see destroy). */
 	filp->f_mapping = fdev->map_inode->i_mapping;
+	/*
+	 * The control areas lie at FPGADMA_MMAP_CTRL_BASE, beyond the
+	 * ULONG_MAX bytes the mm allows a character device's mappings on a
+	 * 32-bit kernel unless the file takes unsigned offsets (as /dev/mem
+	 * and DRM do). fpgadma_mmap() checks every range itself.
+	 */
+	filp->f_mode |= FMODE_UNSIGNED_OFFSET;
 	return stream_open(inode, filp);
 }
 

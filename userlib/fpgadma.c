@@ -426,6 +426,24 @@ static int map_ring(struct fpgadma *dev)
 	return 0;
 }
 
+/*
+ * mmap() read-write at a 64-bit offset: a 32-bit off_t cannot hold the
+ * control area's (FPGADMA_MMAP_CTRL_BASE), so there glibc's mmap64().
+ */
+static void *map_at(int fd, size_t len, uint64_t off)
+{
+	if ((uint64_t)(off_t)off == off)
+		return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			    (off_t)off);
+#ifdef __USE_LARGEFILE64
+	return mmap64(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		      (off64_t)off);
+#else
+	errno = EOVERFLOW;
+	return MAP_FAILED;
+#endif
+}
+
 /* Map the control area and the ownership table (once per ring). */
 static int map_ctrl(struct fpgadma *dev)
 {
@@ -448,14 +466,10 @@ static int map_ctrl(struct fpgadma *dev)
 	    dev->si.comp_ring_off + (uint64_t)dev->si.comp_entries *
 	    sizeof(struct fpgadma_record) > dev->si.mmap_size)
 		return -EPROTO;
-	/* A 32-bit off_t cannot reach the control area: no shared rings. */
-	if ((uint64_t)(off_t)dev->si.mmap_offset != dev->si.mmap_offset)
-		return -EOVERFLOW;
 	dev->held = calloc(dev->buf_count, sizeof(*dev->held));
 	if (!dev->held)
 		return -ENOMEM;
-	p = mmap(NULL, (size_t)dev->si.mmap_size, PROT_READ | PROT_WRITE,
-		 MAP_SHARED, dev->fd, (off_t)dev->si.mmap_offset);
+	p = map_at(dev->fd, (size_t)dev->si.mmap_size, dev->si.mmap_offset);
 	if (p == MAP_FAILED) {
 		r = -errno;
 		free(dev->held);

@@ -43,7 +43,9 @@
  * are reserved for control areas, each announced by a capability bit and
  * found through FPGADMA_IOC_INFO; mmap() there fails with EINVAL until then.
  * FPGADMA_MMAP_CTRL_BASE is page aligned on every architecture and fits
- * mmap2()'s 32-bit page offset on 32-bit systems.
+ * mmap2()'s 32-bit page offset on 32-bit systems (the files take unsigned
+ * offsets, FMODE_UNSIGNED_OFFSET, so that a 32-bit kernel allows it; a
+ * 32-bit program needs a 64-bit off_t or mmap64() to reach it).
  *
  * All ioctls return 0 or -1 with errno set. Errors common to all calls:
  *   ENODEV  the device was removed; the file only accepts close() (and
