@@ -495,6 +495,13 @@ static bool t_garbage_prod(void *arg)
 		goto out;
 	prod = cu32(c, c->si.rel_prod_off);
 	cons = cu32(c, c->si.rel_cons_off);
+	/* The earlier releases consumed first: the kernel is at our producer. */
+	ok = EXPECT_OK(kick(c->fd, 0, 0), "SHM_KICK");
+	if (ok && __atomic_load_n(cons, __ATOMIC_ACQUIRE) != c->rprod)
+		ok = failf("after a kick the kernel's consumer is %u, ours %u",
+			   *cons, c->rprod);
+	if (!ok)
+		goto out;
 	g = CNT(c, garbage);
 	rel = CNT(c, released);
 	/* Far ahead, then "behind" (a huge unsigned distance). */
