@@ -9,7 +9,15 @@
  * This section uses the raw UAPI on purpose, not libfpgadma: it measures
  * the cost of single system calls on a blocking streaming file, i.e.
  * exactly k records per read() and per EXCHANGE, one RELEASE per batch, and
- * the null calls. The library opens its file non-blocking (a wait is read,
+ * the null calls. Beside them, in the same rounds, the shared rings
+ * (FPGADMA_CAP_SHARED) on the same file: "shared" takes every record the
+ * completion ring holds, releases them with one producer store, kicks only
+ * when the kernel sets NEED_WAKEUP and sleeps in SHM_KICK(WAIT) only when
+ * the ring is empty; "poll" is the UIO-style loop a user-space driver runs
+ * on its own rings: the same, but it spins instead of sleeping. It is the
+ * fastest consumer there is, so its rate is the model's ceiling here. Both
+ * with the interrupt moderation of the k=32 rows (32 buffers or 200 us).
+ * The library opens its file non-blocking (a wait is read,
  * poll, read), reads up to 64 records per read() whatever the caller asks
  * for, and returns from an empty release without a system call, so through
  * it these costs could not be isolated. No mapping is needed: the model
@@ -17,9 +25,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -184,6 +194,149 @@ static void overhead_run(int fd, uint32_t caps, uint32_t k, bool xchg, struct ov
 	o->ok = true;
 }
 
+/* ---- the shared rings ---------------------------------------------------- */
+
+/* Interrupt moderation of the shared-ring rows (as the k=32 rows). */
+#define SHM_K	32u
+
+struct shm {
+	uint8_t *ctrl;
+	struct fpgadma_shm_info si;
+	uint32_t ccons, rprod;
+	uint64_t kicks;
+};
+
+static _Atomic uint32_t *shm_u32(const struct shm *c, uint32_t off)
+{
+	return (_Atomic uint32_t *)(void *)(c->ctrl + off);
+}
+
+static int shm_kick(int fd, uint32_t flags)
+{
+	struct fpgadma_shm_kick k = { .flags = flags };
+
+	return ioctl(fd, FPGADMA_IOC_SHM_KICK, &k);
+}
+
+static bool shm_map(int fd, struct shm *c)
+{
+	void *p;
+
+	memset(c, 0, sizeof(*c));
+	if (ioctl(fd, FPGADMA_IOC_SHM_INFO, &c->si)) {
+		warn("SHM_INFO: %s", strerror(errno));
+		return false;
+	}
+	p = mmap(NULL, c->si.mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 (off_t)c->si.mmap_offset);
+	if (p == MAP_FAILED) {
+		warn("mmap control area: %s", strerror(errno));
+		return false;
+	}
+	c->ctrl = p;
+	return true;
+}
+
+/* Stop the record-mode stream and start the shared one, or the reverse. */
+static bool shm_switch(int fd, struct shm *c, bool shared)
+{
+	struct fpgadma_shm_start st = { 0 };
+
+	if (ioctl(fd, FPGADMA_IOC_STOP) ||
+	    (shared ? ioctl(fd, FPGADMA_IOC_SHM_START, &st) :
+		      ioctl(fd, FPGADMA_IOC_START))) {
+		warn("STOP / %s: %s", shared ? "SHM_START" : "START", strerror(errno));
+		return false;
+	}
+	c->ccons = c->rprod = 0;	/* SHM_START zeroed the indices */
+	return true;
+}
+
+/*
+ * One batch through the rings: wait for records (spin if poll, else sleep
+ * in SHM_KICK(WAIT) when the ring is empty), give them all back. Returns
+ * the number of buffers, or -1.
+ */
+static ssize_t shm_round(int fd, struct shm *c, bool poll, uint64_t deadline)
+{
+	const struct fpgadma_record *comp = (const void *)(c->ctrl + c->si.comp_ring_off);
+	_Atomic uint32_t *rel = shm_u32(c, c->si.rel_ring_off);
+	uint32_t cmask = c->si.comp_entries - 1, rmask = c->si.rel_entries - 1;
+	uint32_t p, n, i;
+	uint64_t spins = 0;
+
+	for (;;) {
+		p = atomic_load_explicit(shm_u32(c, c->si.comp_prod_off), memory_order_acquire);
+		if (p != c->ccons)
+			break;
+		if (!poll) {
+			c->kicks++;
+			if (shm_kick(fd, FPGADMA_KICK_WAIT))
+				return -1;
+		} else if (!(++spins & 0xffff) && now_ns() > deadline) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+	}
+	n = p - c->ccons;
+	for (i = 0; i < n; i++)
+		atomic_store_explicit(&rel[(c->rprod + i) & rmask],
+				      comp[(c->ccons + i) & cmask].index, memory_order_relaxed);
+	c->ccons = p;
+	atomic_store_explicit(shm_u32(c, c->si.comp_cons_off), c->ccons, memory_order_release);
+	c->rprod += n;
+	atomic_store_explicit(shm_u32(c, c->si.rel_prod_off), c->rprod, memory_order_release);
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(shm_u32(c, c->si.flags_off), memory_order_relaxed) &
+	    FPGADMA_SHM_NEED_WAKEUP) {
+		c->kicks++;
+		if (shm_kick(fd, 0))
+			return -1;
+	}
+	return n;
+}
+
+struct shm_res {
+	struct ovh o;
+	double kicks_per_buf;
+};
+
+static void shm_run(int fd, struct shm *c, bool poll, struct shm_res *res)
+{
+	uint64_t secs = opt.quick ? 300000000u : 500000000u;
+	uint64_t bufs = 0, rounds = 0, t0, c0, end, k0;
+	ssize_t n;
+
+	memset(res, 0, sizeof(*res));
+	if (!shm_switch(fd, c, true))
+		return;
+	for (int i = 0; i < 64; i++)		/* warm up */
+		if (shm_round(fd, c, poll, now_ns() + 3000000000ull) < 0)
+			goto out;
+	k0 = c->kicks;
+	t0 = now_ns();
+	c0 = cpu_ns();
+	end = t0 + secs;
+	do {
+		n = shm_round(fd, c, poll, end + 3000000000ull);
+		if (n < 0) {
+			warn("shared-ring round (%s): %s", poll ? "poll" : "shared",
+			     strerror(errno));
+			goto out;
+		}
+		bufs += (uint64_t)n;
+		rounds++;
+	} while (now_ns() < end);
+	res->o.wall_ns = (double)(now_ns() - t0) / (double)bufs;
+	res->o.cpu_ns = (double)(cpu_ns() - c0) / (double)bufs;
+	res->o.bufs_per_s = 1e9 / res->o.wall_ns;
+	res->o.recs_per_read = (double)bufs / (double)rounds;
+	res->kicks_per_buf = (double)(c->kicks - k0) / (double)bufs;
+	res->o.ok = true;
+out:
+	shm_switch(fd, c, false);
+}
+
 /* Best CPU per buffer, and separately the best wall time, of the rounds. */
 static void keep_best(struct ovh *b, const struct ovh *o)
 {
@@ -219,6 +372,10 @@ void section_overhead(void)
 	const uint32_t depth = 256, size = 4 * KIB;
 	const int rounds = 5 * reps() / 3;	/* + 1 round of null calls */
 	double null_ns[N_NULL] = { 0 }, two_null;
+	struct shm_res sbest[2] = { 0 };	/* shared, poll */
+	double skicks[2] = { 0 };
+	bool have_shm = false;
+	struct shm shm;
 	uint32_t caps = 0;
 	int fd, memory = -1;
 
@@ -233,6 +390,10 @@ void section_overhead(void)
 	if (read(fd, NULL, 0) != -1 || errno != EINVAL)
 		warn("read(fd, 0) on the streaming file: expected EINVAL, got %s",
 		     strerror(errno));
+	if (caps & FPGADMA_CAP_SHARED)
+		have_shm = shm_map(fd, &shm);
+	else
+		note("overhead: the driver has no shared rings (FPGADMA_CAP_SHARED)");
 	/* Null calls and each case, alternating. */
 	for (int r = 0; r <= rounds; r++) {
 		for (size_t i = 0; i < N_NULL; i++)
@@ -245,7 +406,20 @@ void section_overhead(void)
 			overhead_run(fd, caps, cases[i].k, cases[i].xchg, &o);
 			keep_best(&cases[i].best, &o);
 		}
+		for (int m = 0; have_shm && m < 2; m++) {
+			struct shm_res sr;
+
+			/* Moderation as the k=32 rows: one interrupt per 32 or 200 us. */
+			if ((caps & FPGADMA_CAP_COALESCE) && set_coalesce(fd, SHM_K, 200))
+				warn("SET_COALESCE %u/200: %s", SHM_K, strerror(errno));
+			shm_run(fd, &shm, m == 1, &sr);
+			if (sr.o.ok && (!sbest[m].o.ok || sr.o.cpu_ns < sbest[m].o.cpu_ns))
+				skicks[m] = sr.kicks_per_buf;
+			keep_best(&sbest[m].o, &sr.o);
+		}
 	}
+	if (have_shm)
+		munmap(shm.ctrl, shm.si.mmap_size);
 	/* The other sections run with one interrupt per buffer. */
 	if ((caps & FPGADMA_CAP_COALESCE) && set_coalesce(fd, 1, 0))
 		warn("SET_COALESCE 1/0: %s", strerror(errno));
@@ -283,4 +457,29 @@ void section_overhead(void)
 		record(&p, "records_per_read", o->recs_per_read, "records");
 		record(&p, "short_read_fraction", o->blocked_frac, "x");
 	}
+	for (int m = 0; m < 2; m++) {
+		const struct ovh *o = &sbest[m].o;
+		struct params p = {
+			.section = "overhead", .test = "round_trip",
+			.mode = m ? "poll" : "shared", .buf_size = size,
+			.depth = depth, .batch = SHM_K, .fill = 0,
+			.memory = ring_kind(memory),
+		};
+
+		if (!o->ok)
+			continue;
+		printf("  %-17s %9.0f buffers/s, CPU %7.0f ns/buffer (%.3fx one getppid), "
+		       "%.1f per round, %.4f kicks/buffer\n",
+		       m ? "shared rings poll" : "shared rings", o->bufs_per_s, o->cpu_ns,
+		       o->cpu_ns / null_ns[NULL_GETPPID], o->recs_per_read, skicks[m]);
+		record(&p, "buffers_per_s", o->bufs_per_s, "1/s");
+		record(&p, "wall_ns_per_buffer", o->wall_ns, "ns");
+		record(&p, "cpu_ns_per_buffer", o->cpu_ns, "ns");
+		record(&p, "cpu_ratio_to_1_null", o->cpu_ns / null_ns[NULL_GETPPID], "x");
+		record(&p, "records_per_round", o->recs_per_read, "records");
+		record(&p, "kicks_per_buffer", skicks[m], "x");
+	}
+	if (sbest[0].o.ok && sbest[1].o.ok)
+		printf("  shared rings: %.2fx the polling loop's rate (the model's ceiling)\n",
+		       sbest[0].o.bufs_per_s / sbest[1].o.bufs_per_s);
 }

@@ -47,6 +47,12 @@ static const char why_rt[] =
 	"than the two system calls it needs";
 static const char why_batch[] =
 	"batching should amortise the calls: per buffer a fraction of one round trip";
+static const char why_shm[] =
+	"with the shared rings no system call is made per buffer while data flows, as in a "
+	"user-space driver polling its own rings";
+static const char why_shm_rate[] =
+	"sleeping only when the ring is empty must cost next to nothing in rate against a "
+	"consumer that spins";
 static const char why_lat[] =
 	"waking the reader through fpgadma must be no worse than UIO, the usual alternative";
 
@@ -80,6 +86,12 @@ static const struct target_def defs[] = {
 	  PER_BUF(exchange, 8), NULL, "<=", 0.25, NULL, 0, why_batch },
 	{ "exchange_k32", "same, k=32",
 	  PER_BUF(exchange, 32), NULL, "<=", 0.25, NULL, 0, why_batch },
+	{ "shared_rings_cpu", "consumer CPU per buffer through the shared rings / 1 getppid",
+	  "test=round_trip mode=shared metric=cpu_ns_per_buffer",
+	  "test=null_syscall mode=getppid metric=ns_per_call", "<=", 0.1, NULL, 0, why_shm },
+	{ "shared_rings_rate", "shared-ring buffers/s / the UIO-style polling loop's (the model's ceiling)",
+	  "test=round_trip mode=shared metric=buffers_per_s",
+	  "test=round_trip mode=poll metric=buffers_per_s", ">=", 0.9, NULL, 0, why_shm_rate },
 	{ "latency_p99_model_vs_uio", "p99 model (us) <= p99 UIO (us)",
 	  P99(model), NULL, "<=", 0, P99(uio), 0, why_lat },
 	{ "latency_p99_edu_vs_uio", "p99 edu via fpgadma (us) <= p99 UIO (us)",

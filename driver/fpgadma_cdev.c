@@ -6,6 +6,8 @@
  * FPGADMA_IOC_START reads struct fpgadma_record entries (zero copy: the data
  * stays in the mapped ring); a file that read()s without START starts the
  * stream itself and reads the data bytes (copy mode, for dd and scripts).
+ * A file that called FPGADMA_IOC_SHM_START gets its records through the
+ * shared completion ring instead (fpgadma_shm.c); read() then fails.
  */
 #include <linux/compat.h>
 #include <linux/fs.h>
@@ -76,6 +78,13 @@ static int fpgadma_open(struct inode *inode, struct file *filp)
 	filp->private_data = f;
 	/* Mappings from every file of this device in one place (see destroy). */
 	filp->f_mapping = fdev->map_inode->i_mapping;
+	/*
+	 * The control areas lie at FPGADMA_MMAP_CTRL_BASE, beyond the
+	 * ULONG_MAX bytes the mm allows a character device's mappings on a
+	 * 32-bit kernel unless the file takes unsigned offsets (as /dev/mem
+	 * and DRM do). fpgadma_mmap() checks every range itself.
+	 */
+	filp->f_mode |= FMODE_UNSIGNED_OFFSET;
 	return stream_open(inode, filp);
 }
 
@@ -105,7 +114,8 @@ static long fpgadma_ioc_info(struct fpgadma_dev *fdev, void __user *arg)
 	info.api_version = FPGADMA_API_VERSION;
 	info.caps = FPGADMA_CAP_STREAM | FPGADMA_CAP_COPY | FPGADMA_CAP_POLL |
 		    FPGADMA_CAP_TIMEOUT | FPGADMA_CAP_RECONFIG |
-		    FPGADMA_CAP_EXCHANGE | FPGADMA_CAP_MEMORY;
+		    FPGADMA_CAP_EXCHANGE | FPGADMA_CAP_MEMORY |
+		    FPGADMA_CAP_SHARED;
 	if (fdev->info.coalesce)
 		info.caps |= FPGADMA_CAP_COALESCE;
 	info.buf_count = fdev->bufs->count;
@@ -146,7 +156,8 @@ static long fpgadma_ioc_set_ring(struct fpgadma_dev *fdev, void __user *arg,
 	ret = fpgadma_lock_live(fdev);
 	if (ret)
 		return ret;
-	if (fdev->owner || atomic_read(&fdev->bufs->mapcount))
+	if (fdev->owner || atomic_read(&fdev->bufs->mapcount) ||
+	    atomic_read(&fdev->shm->mapcount))
 		ret = -EBUSY;
 	else
 		ret = fpgadma_set_ring(fdev, cfg.buf_count, cfg.buf_size,
@@ -164,17 +175,136 @@ static long fpgadma_ioc_start(struct file *filp)
 	ret = fpgadma_lock_live(fdev);
 	if (ret)
 		return ret;
-	if (fdev->owner == filp && !fdev->copy_mode) {
+	if (fdev->owner == filp && !fdev->copy_mode && !fdev->shared) {
 		ret = 0;
 	} else if (fdev->owner) {
 		ret = -EBUSY;
 	} else {
-		ret = fpgadma_stream_start(fdev, filp, false);
+		ret = fpgadma_stream_start(fdev, filp, false, false);
 		if (!ret)
 			f->record_mode = true;
 	}
 	mutex_unlock(&fdev->lock);
 	return ret;
+}
+
+static long fpgadma_ioc_shm_info(struct fpgadma_dev *fdev, void __user *arg)
+{
+	struct fpgadma_shm_info info;
+	int ret;
+
+	ret = fpgadma_lock_live(fdev);
+	if (ret)
+		return ret;
+	info = fdev->shm->info;
+	mutex_unlock(&fdev->lock);
+	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long fpgadma_ioc_shm_start(struct file *filp, void __user *arg)
+{
+	struct fpgadma_file *f = filp->private_data;
+	struct fpgadma_dev *fdev = f->fdev;
+	struct fpgadma_shm_start st;
+	int ret;
+
+	if (copy_from_user(&st, arg, sizeof(st)))
+		return -EFAULT;
+	if (st.flags || st.reserved)
+		return -EINVAL;
+	ret = fpgadma_lock_live(fdev);
+	if (ret)
+		return ret;
+	if (fdev->owner == filp && fdev->shared) {
+		ret = 0;
+	} else if (fdev->owner) {
+		ret = -EBUSY;
+	} else {
+		ret = fpgadma_stream_start(fdev, filp, false, true);
+		if (!ret)
+			f->record_mode = true;
+	}
+	mutex_unlock(&fdev->lock);
+	return ret;
+}
+
+/* Does the file stream in shared mode? Its stream generation in *gen. */
+static int fpgadma_shm_owner(struct fpgadma_dev *fdev, struct file *filp,
+			     u32 *gen)
+{
+	int ret = 0;
+
+	spin_lock_irq(&fdev->ring_lock);
+	if (fdev->owner && fdev->owner != filp)
+		ret = -EBUSY;
+	else if (fdev->owner != filp || !fdev->shared)
+		ret = -EINVAL;
+	*gen = fdev->gen;
+	spin_unlock_irq(&fdev->ring_lock);
+	return ret;
+}
+
+/* Something for a shared-mode waiter of stream @gen to act on? */
+static bool fpgadma_shm_news(struct fpgadma_dev *fdev, u32 gen)
+{
+	bool news;
+
+	if (READ_ONCE(fdev->dead))
+		return true;
+	spin_lock_irq(&fdev->ring_lock);
+	news = fdev->gen != gen || fpgadma_shm_ready(fdev);
+	spin_unlock_irq(&fdev->ring_lock);
+	return news;
+}
+
+static long fpgadma_ioc_shm_kick(struct file *filp, void __user *arg)
+{
+	struct fpgadma_file *f = filp->private_data;
+	struct fpgadma_dev *fdev = f->fdev;
+	u32 timeout_ms = READ_ONCE(f->timeout_ms);
+	struct fpgadma_shm_kick k;
+	long t = 1;
+	bool stale;
+	u32 gen;
+	int ret;
+
+	if (copy_from_user(&k, arg, sizeof(k)))
+		return -EFAULT;
+	if ((k.flags & ~FPGADMA_KICK_WAIT) || k.reserved)
+		return -EINVAL;
+	ret = fpgadma_shm_owner(fdev, filp, &gen);
+	if (ret)
+		return ret;
+	/*
+	 * A waiter leaves the release ring to the completion path's work
+	 * item while the device owns buffers (their completions queue it):
+	 * the consumer's CPU then pays only for its sleep.
+	 */
+	if (!(k.flags & FPGADMA_KICK_WAIT) || fpgadma_shm_starving(fdev))
+		fpgadma_shm_consume(fdev);
+	if (!(k.flags & FPGADMA_KICK_WAIT))
+		return 0;
+	if (!fpgadma_shm_news(fdev, gen)) {
+		if (filp->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		if (timeout_ms)
+			t = wait_event_interruptible_timeout(fdev->wq,
+							     fpgadma_shm_news(fdev, gen),
+							     msecs_to_jiffies(timeout_ms));
+		else
+			t = wait_event_interruptible(fdev->wq,
+						     fpgadma_shm_news(fdev, gen));
+		if (t < 0)
+			return t;
+		if (timeout_ms && !t)
+			return -ETIMEDOUT;
+	}
+	if (READ_ONCE(fdev->dead))
+		return -ENODEV;
+	spin_lock_irq(&fdev->ring_lock);
+	stale = fdev->gen != gen;
+	spin_unlock_irq(&fdev->ring_lock);
+	return stale ? -EPIPE : 0;
 }
 
 static long fpgadma_ioc_stop(struct file *filp)
@@ -258,7 +388,12 @@ static long fpgadma_ioc_exchange(struct file *filp, void __user *arg)
 	/* The records must come from the stream the buffers went back to. */
 	spin_lock_irq(&fdev->ring_lock);
 	gen = fdev->gen;
+	/* Shared mode: the records go to the completion ring. */
+	if (fdev->owner == filp && fdev->shared)
+		ret = -EINVAL;
 	spin_unlock_irq(&fdev->ring_lock);
+	if (ret)
+		goto out;
 	ret = fpgadma_give_back(fdev, filp, NULL, index, ex.release_count);
 	if (ret)
 		goto out;
@@ -367,6 +502,12 @@ static long fpgadma_ioctl(struct file *filp, unsigned int cmd,
 		return fpgadma_ioc_set_coalesce(fdev, uarg);
 	case FPGADMA_IOC_EXCHANGE:
 		return fpgadma_ioc_exchange(filp, uarg);
+	case FPGADMA_IOC_SHM_INFO:
+		return fpgadma_ioc_shm_info(fdev, uarg);
+	case FPGADMA_IOC_SHM_START:
+		return fpgadma_ioc_shm_start(filp, uarg);
+	case FPGADMA_IOC_SHM_KICK:
+		return fpgadma_ioc_shm_kick(filp, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -677,7 +818,7 @@ static ssize_t fpgadma_read(struct file *filp, char __user *buf, size_t count,
 {
 	struct fpgadma_file *f = filp->private_data;
 	struct fpgadma_dev *fdev = f->fdev;
-	bool copy_mode, records;
+	bool copy_mode, records, shared;
 	ssize_t ret;
 	u32 gen;
 
@@ -688,8 +829,11 @@ static ssize_t fpgadma_read(struct file *filp, char __user *buf, size_t count,
 	 */
 	spin_lock_irq(&fdev->ring_lock);
 	records = fdev->owner == filp && !fdev->copy_mode;
+	shared = fdev->owner == filp && fdev->shared;
 	gen = fdev->gen;
 	spin_unlock_irq(&fdev->ring_lock);
+	if (shared)
+		return -EINVAL;
 	if (records)
 		return fpgadma_read_records(filp, gen, buf, count);
 
@@ -699,7 +843,7 @@ static ssize_t fpgadma_read(struct file *filp, char __user *buf, size_t count,
 	if (!fdev->owner && f->record_mode)
 		ret = -EPIPE;
 	else if (!fdev->owner)
-		ret = fpgadma_stream_start(fdev, filp, true);
+		ret = fpgadma_stream_start(fdev, filp, true, false);
 	else if (fdev->owner != filp)
 		ret = -EBUSY;
 	if (ret) {
@@ -721,15 +865,20 @@ static __poll_t fpgadma_poll(struct file *filp, poll_table *wait)
 {
 	struct fpgadma_file *f = filp->private_data;
 	struct fpgadma_dev *fdev = f->fdev;
-	bool ready;
+	bool ready, shared;
 
 	poll_wait(filp, &fdev->wq, wait);
 	if (READ_ONCE(fdev->dead))
 		return EPOLLERR | EPOLLHUP;
 	if (READ_ONCE(fdev->owner) != filp)
 		return 0;
+	/* Shared mode: poll() kicks the release ring when nothing else will. */
+	if (READ_ONCE(fdev->shared) && fpgadma_shm_starving(fdev))
+		fpgadma_shm_consume(fdev);
 	spin_lock_irq(&fdev->ring_lock);
-	ready = fpgadma_ring_n_done(&fdev->ring) ||
+	shared = fdev->owner == filp && fdev->shared;
+	ready = (shared && fpgadma_shm_ready(fdev)) ||
+		fpgadma_ring_n_done(&fdev->ring) ||
 		(fdev->copy_mode && READ_ONCE(f->copy.held) &&
 		 READ_ONCE(f->copy.gen) == fdev->gen);
 	spin_unlock_irq(&fdev->ring_lock);
@@ -747,7 +896,10 @@ static int fpgadma_mmap(struct file *filp, struct vm_area_struct *vma)
 	ret = fpgadma_lock_live(fdev);
 	if (ret)
 		return ret;
-	ret = fpgadma_bufs_mmap(fdev->bufs, vma);
+	if (vma->vm_pgoff >= (FPGADMA_MMAP_CTRL_BASE >> PAGE_SHIFT))
+		ret = fpgadma_shm_mmap(fdev->shm, vma);
+	else
+		ret = fpgadma_bufs_mmap(fdev->bufs, vma);
 	mutex_unlock(&fdev->lock);
 	return ret;
 }

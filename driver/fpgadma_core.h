@@ -28,6 +28,9 @@
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include <uapi/fpgadma.h>
 
 #include "fpgadma_engine.h"
 #include "fpgadma_ring.h"
@@ -76,6 +79,37 @@ struct fpgadma_bufs {
 };
 
 /**
+ * struct fpgadma_shm - the shared-ring control area (FPGADMA_CAP_SHARED)
+ * @ref:       lifetime: the device and every mapping hold a reference.
+ * @mapcount:  number of VMAs mapping the area.
+ * @mem:       the area (vmalloc_user(), zeroed, mapped cached).
+ * @size:      its bytes, a multiple of PAGE_SIZE.
+ * @count:     buffers of the ring it was sized for.
+ * @entries:   entries of each ring (power of two >= @count).
+ * @comp_prod: the kernel's completion producer; ring_lock.
+ * @rel_cons:  the kernel's release consumer; ring_lock.
+ * @cnt:       the kernel's counters, copied to the area; ring_lock.
+ * @accept:    @count indices accepted in one pass; queue_lock.
+ * @info:      the layout user space gets.
+ *
+ * Nothing user space can write is read more than once per use or trusted:
+ * the kernel keeps its indices here and publishes copies.
+ */
+struct fpgadma_shm {
+	struct kref ref;
+	atomic_t mapcount;
+	void *mem;
+	size_t size;
+	u32 count;
+	u32 entries;
+	u32 comp_prod;
+	u32 rel_cons;
+	struct fpgadma_shm_counters cnt;
+	u32 *accept;
+	struct fpgadma_shm_info info;
+};
+
+/**
  * struct fpgadma_dev - one fpgadma device (/dev/fpgadmaN)
  * @dev:         the class device; its release frees this structure.
  * @cdev:        the character device.
@@ -105,6 +139,9 @@ struct fpgadma_bufs {
  *               ring_lock.
  * @gen:         bumped whenever the ring starts, stops or is replaced.
  * @bufs:        the buffers.
+ * @shm:         the shared-ring control area, sized with @bufs.
+ * @shm_work:    consumes the release ring for the completion path.
+ * @shared:      @owner streams in shared-ring mode; ring_lock.
  * @xfer:        scratch list of buffers for the engine; @queue_lock.
  * @owner:       the file that streams, or NULL.
  * @copy_mode:   @owner streams in copy mode (read() returns data).
@@ -145,9 +182,12 @@ struct fpgadma_dev {
 	bool cached;
 	u32 gen;
 	struct fpgadma_bufs *bufs;
+	struct fpgadma_shm *shm;
+	struct work_struct shm_work;
 	struct fpgadma_xfer *xfer;
 	struct file *owner;
 	bool copy_mode;
+	bool shared;
 	bool dead;
 	bool wedged;
 	atomic64_t irqs;
@@ -196,11 +236,24 @@ void fpgadma_shutdown(struct fpgadma_dev *fdev);
 int fpgadma_set_ring(struct fpgadma_dev *fdev, u32 count, u32 size,
 		     u32 kind);
 int fpgadma_stream_start(struct fpgadma_dev *fdev, struct file *owner,
-			 bool copy_mode);
+			 bool copy_mode, bool shared);
 int fpgadma_stream_stop(struct fpgadma_dev *fdev);
 int fpgadma_give_back(struct fpgadma_dev *fdev, struct file *filp,
 		      const u32 *gen, const u32 *index, u32 n);
+const struct fpgadma_xfer *fpgadma_xfers(struct fpgadma_dev *fdev,
+					 const u32 *index, u32 n);
 extern const struct attribute_group *fpgadma_groups[];
+
+/* fpgadma_shm.c */
+struct fpgadma_shm *fpgadma_shm_alloc(u32 count);
+void fpgadma_shm_put(struct fpgadma_shm *shm);
+int fpgadma_shm_mmap(struct fpgadma_shm *shm, struct vm_area_struct *vma);
+void fpgadma_shm_reset(struct fpgadma_shm *shm);
+void fpgadma_shm_produce(struct fpgadma_dev *fdev, u32 n_ok);
+void fpgadma_shm_consume(struct fpgadma_dev *fdev);
+void fpgadma_shm_work(struct work_struct *work);
+bool fpgadma_shm_ready(struct fpgadma_dev *fdev);
+bool fpgadma_shm_starving(struct fpgadma_dev *fdev);
 
 /* fpgadma_cdev.c */
 extern const struct file_operations fpgadma_fops;

@@ -142,7 +142,8 @@ void *fpgadma_engine_data(struct fpgadma_dev *fdev)
  * @n:    how many.
  *
  * Hands the buffers to the reader, with sequence numbers, timestamps and
- * drop counts, and wakes readers and pollers. A buffer that is not the
+ * drop counts (in shared-ring mode through the completion ring, see
+ * fpgadma_shm_produce()), and wakes readers and pollers. A buffer that is not the
  * oldest one the device owns is an engine bug: it is logged and ignored.
  * Completions that arrive while the stream is stopped are ignored.
  */
@@ -179,6 +180,8 @@ void fpgadma_report_done(struct fpgadma_dev *fdev,
 			break;
 		}
 	}
+	if (ok && fdev->shared)
+		fpgadma_shm_produce(fdev, ok);
 	spin_unlock_irqrestore(&fdev->ring_lock, flags);
 	if (bad)
 		dev_err_ratelimited(fdev->parent,
@@ -267,6 +270,7 @@ static int fpgadma_check_wedged(struct fpgadma_dev *fdev)
 int fpgadma_set_ring(struct fpgadma_dev *fdev, u32 count, u32 size, u32 kind)
 {
 	struct fpgadma_bufs *bufs, *old_bufs;
+	struct fpgadma_shm *shm;
 	struct fpgadma_xfer *xfer;
 	void *mem;
 	int ret;
@@ -279,11 +283,13 @@ int fpgadma_set_ring(struct fpgadma_dev *fdev, u32 count, u32 size, u32 kind)
 		return ret;
 	mem = kvzalloc(fpgadma_ring_mem_size(count), GFP_KERNEL);
 	xfer = kvcalloc(count, sizeof(*xfer), GFP_KERNEL);
+	shm = fpgadma_shm_alloc(count);
 	if (kind == FPGADMA_RING_MEM_AUTO)
 		kind = mem_param ?: fpgadma_mem_default(fdev->parent);
-	bufs = mem && xfer ?
+	bufs = mem && xfer && shm ?
 	       fpgadma_bufs_alloc(fdev->parent, count, size, kind) : NULL;
 	if (!bufs) {
+		fpgadma_shm_put(shm);
 		kvfree(xfer);
 		kvfree(mem);
 		return -ENOMEM;
@@ -294,6 +300,7 @@ int fpgadma_set_ring(struct fpgadma_dev *fdev, u32 count, u32 size, u32 kind)
 	fdev->buf_size = size;
 	fdev->cached = bufs->kind == FPGADMA_RING_MEM_CACHED;
 	fdev->gen++;
+	swap(fdev->shm, shm);
 	spin_unlock_irq(&fdev->ring_lock);
 	swap(fdev->ring_mem, mem);
 	swap(fdev->xfer, xfer);
@@ -303,6 +310,7 @@ int fpgadma_set_ring(struct fpgadma_dev *fdev, u32 count, u32 size, u32 kind)
 	fdev->bufs = bufs;
 	up_write(&fdev->mem_lock);
 
+	fpgadma_shm_put(shm);
 	kvfree(xfer);
 	kvfree(mem);
 	fpgadma_bufs_put(old_bufs);
@@ -313,8 +321,8 @@ int fpgadma_set_ring(struct fpgadma_dev *fdev, u32 count, u32 size, u32 kind)
  * The buffers @index[0..n) as the engine wants them, in fdev->xfer, their
  * memory handed to the device. The ring streams, so its memory is there.
  */
-static const struct fpgadma_xfer *fpgadma_xfers(struct fpgadma_dev *fdev,
-						const u32 *index, u32 n)
+const struct fpgadma_xfer *fpgadma_xfers(struct fpgadma_dev *fdev,
+					 const u32 *index, u32 n)
 {
 	struct fpgadma_bufs *bufs = fdev->bufs;
 	u32 i;
@@ -338,12 +346,13 @@ static const struct fpgadma_xfer *fpgadma_xfers(struct fpgadma_dev *fdev,
  * @fdev:      the device; fdev->lock held; not streaming.
  * @owner:     the file that streams from now on.
  * @copy_mode: it reads data (copy mode) rather than records.
+ * @shared:    records go to the shared completion ring (not copy mode).
  *
  * Return: 0, -EIO if the device never stopped, or the engine's error (the
  * ring is then idle again).
  */
 int fpgadma_stream_start(struct fpgadma_dev *fdev, struct file *owner,
-			 bool copy_mode)
+			 bool copy_mode, bool shared)
 {
 	u32 count = fdev->bufs->count;
 	int ret;
@@ -359,6 +368,9 @@ int fpgadma_stream_start(struct fpgadma_dev *fdev, struct file *owner,
 	if (!ret) {
 		fdev->owner = owner;
 		fdev->copy_mode = copy_mode;
+		fdev->shared = shared;
+		if (shared)
+			fpgadma_shm_reset(fdev->shm);
 	}
 	spin_unlock_irq(&fdev->ring_lock);
 	if (!ret)
@@ -370,7 +382,9 @@ int fpgadma_stream_start(struct fpgadma_dev *fdev, struct file *owner,
 		fpgadma_ring_stop(&fdev->ring);
 		fdev->gen++;
 		fdev->owner = NULL;
+		fdev->shared = false;
 		spin_unlock_irq(&fdev->ring_lock);
+		cancel_work_sync(&fdev->shm_work);
 	}
 	return ret;
 }
@@ -396,7 +410,10 @@ int fpgadma_stream_stop(struct fpgadma_dev *fdev)
 	fpgadma_ring_stop(&fdev->ring);
 	fdev->gen++;
 	fdev->owner = NULL;
+	fdev->shared = false;
 	spin_unlock_irq(&fdev->ring_lock);
+	/* No completion queues it any more; a running pass finds it stopped. */
+	cancel_work_sync(&fdev->shm_work);
 	wake_up_interruptible_all(&fdev->wq);
 	return ret ? -EIO : 0;
 }
@@ -460,6 +477,7 @@ static void fpgadma_dev_release(struct device *dev)
 	struct fpgadma_dev *fdev = container_of(dev, struct fpgadma_dev, dev);
 
 	fpgadma_bufs_put(fdev->bufs);
+	fpgadma_shm_put(fdev->shm);
 	kvfree(fdev->xfer);
 	kvfree(fdev->ring_mem);
 	if (!IS_ERR_OR_NULL(fdev->map_inode))
@@ -517,6 +535,7 @@ struct fpgadma_dev *fpgadma_create(const struct fpgadma_hw *hw,
 	init_rwsem(&fdev->mem_lock);
 	spin_lock_init(&fdev->ring_lock);
 	init_waitqueue_head(&fdev->wq);
+	INIT_WORK(&fdev->shm_work, fpgadma_shm_work);
 	atomic64_set(&fdev->irqs, 0);
 	atomic64_set(&fdev->dev_errors, 0);
 

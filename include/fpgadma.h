@@ -72,13 +72,14 @@ extern "C" {
 
 /* Version of this API: major << 16 | minor. fpgadma_version() returns the
  * value the library was built with. */
-#define FPGADMA_LIB_API_VERSION	0x00010002
+#define FPGADMA_LIB_API_VERSION	0x00010003
 #define FPGADMA_LIB_VERSION_MAJOR(v)	((v) >> 16)
 #define FPGADMA_LIB_VERSION_MINOR(v)	((v) & 0xffff)
 
 /* fpgadma_open() flags */
 #define FPGADMA_OPEN_COPY	(1U << 0)	/* copy mode: fpgadma_read() only */
 #define FPGADMA_OPEN_EINTR	(1U << 1)	/* waits return -EINTR on signals */
+#define FPGADMA_OPEN_NO_SHARED	(1U << 2)	/* API 1.3: never the shared rings */
 
 /* fpgadma_view.flags (the driver's record flags) */
 #define FPGADMA_VIEW_ERROR	(1U << 0)	/* the device reported an error */
@@ -257,6 +258,57 @@ int fpgadma_set_coalesce(struct fpgadma *dev, uint32_t count, uint32_t usecs);
  * only.
  */
 ssize_t fpgadma_read(struct fpgadma *dev, void *buf, size_t len, int timeout_ms);
+
+/*
+ * Shared rings (API 1.3). With a driver that has FPGADMA_CAP_SHARED,
+ * fpgadma_start() streams through a completion ring and a release ring
+ * mapped from the kernel (unless the handle was opened with
+ * FPGADMA_OPEN_NO_SHARED): fpgadma_next(), fpgadma_next_batch() and
+ * fpgadma_release() then make no system call while data flows, only to
+ * sleep when nothing is ready and when the kernel asks for a kick (its
+ * device owns no buffer). Everything above holds unchanged, including
+ * -EINVAL for a view that is not held; fpgadma_pending() counts the
+ * records waiting in the completion ring; fpgadma_exchange() releases,
+ * then takes. Without the capability the library uses read() and
+ * FPGADMA_IOC_RELEASE/EXCHANGE as before.
+ *
+ * Raw access, for a consumer that runs its own loop: fpgadma_rings()
+ * describes the rings of a handle that streams through them (-EOPNOTSUPP
+ * otherwise, -EPIPE if it does not stream). The protocol and its memory
+ * ordering are the UAPI header's ("Shared rings"): load *comp_prod with
+ * acquire, read the struct fpgadma_record entries at comp (slot i &
+ * (comp_entries - 1)), store *comp_cons with release; write buffer indices
+ * into rel, store *rel_prod with release, a full fence, and if *flags has
+ * FPGADMA_SHM_NEED_WAKEUP call fpgadma_kick(dev, 0). Buffer i's data is at
+ * data + i * buf_size. Do not mix raw access with fpgadma_next() and
+ * fpgadma_release() in one stream: the library's ownership table would
+ * not know about it.
+ */
+struct fpgadma_rings {
+	volatile uint32_t *comp_prod;	/* kernel writes */
+	volatile uint32_t *comp_cons;	/* you write */
+	const void *comp;		/* struct fpgadma_record[comp_entries] */
+	uint32_t comp_entries;
+	uint32_t rel_entries;
+	volatile uint32_t *rel_prod;	/* you write */
+	volatile uint32_t *rel_cons;	/* kernel writes */
+	volatile uint32_t *rel;		/* uint32_t[rel_entries] */
+	volatile uint32_t *flags;	/* FPGADMA_SHM_NEED_WAKEUP */
+	const void *counters;		/* struct fpgadma_shm_counters */
+	const void *data;		/* the mapped ring */
+	uint32_t buf_count;
+	uint32_t buf_size;
+};
+
+int fpgadma_rings(struct fpgadma *dev, struct fpgadma_rings *rings);
+
+/*
+ * Give the release ring's buffers to the device now (FPGADMA_IOC_SHM_KICK);
+ * with timeout_ms other than 0, then wait (like fpgadma_next()) until the
+ * completion ring holds a record past *comp_cons. -EOPNOTSUPP if the
+ * handle does not stream through shared rings.
+ */
+int fpgadma_kick(struct fpgadma *dev, int timeout_ms);
 
 #ifdef __cplusplus
 }

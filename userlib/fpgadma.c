@@ -6,9 +6,20 @@
  * with the remaining timeout, then read() again. Record-mode reads take up
  * to FPGADMA_LIB_BATCH records at once; the ones not handed out yet stay in
  * dev->pend (they are the user's already as far as the driver is concerned).
+ *
+ * Shared rings (FPGADMA_CAP_SHARED, unless FPGADMA_OPEN_NO_SHARED): start
+ * maps the control area and calls FPGADMA_IOC_SHM_START; fpgadma_next()
+ * takes records from the completion ring and fpgadma_release() produces
+ * indices into the release ring, with no system call while data flows:
+ * only to sleep (poll) and when the kernel sets NEED_WAKEUP (SHM_KICK).
+ * The library tracks which buffers it handed out (dev->held), so that a
+ * release of a view that is not held fails with -EINVAL at once, as with
+ * FPGADMA_IOC_RELEASE; the kernel checks again on its own. Releases from
+ * several threads produce under a spin lock (dev->rel_lock).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +36,8 @@
 #define API __attribute__((visibility("default")))
 #define FPGADMA_LIB_BATCH	64
 #define RELEASE_STACK		64
-#define ALL_OPEN_FLAGS		(FPGADMA_OPEN_COPY | FPGADMA_OPEN_EINTR)
+#define ALL_OPEN_FLAGS		(FPGADMA_OPEN_COPY | FPGADMA_OPEN_EINTR | \
+				 FPGADMA_OPEN_NO_SHARED)
 
 struct fpgadma {
 	int fd;
@@ -37,7 +49,21 @@ struct fpgadma {
 	uint32_t buf_count, buf_size;	/* geometry of the mapping */
 	struct fpgadma_record pend[FPGADMA_LIB_BATCH];
 	unsigned int pend_head, pend_count;
+	/* Shared rings: the control area, and this handle streams through it. */
+	uint8_t *ctrl;
+	size_t ctrl_len;
+	struct fpgadma_shm_info si;
+	int shared;
+	uint32_t ccons;			/* completion consumer (fpgadma_next) */
+	uint32_t rprod;			/* release producer; rel_lock */
+	atomic_flag rel_lock;
+	atomic_uchar *held;		/* per buffer: handed out, not released */
 };
+
+static _Atomic uint32_t *ctrl_u32(const struct fpgadma *dev, uint32_t off)
+{
+	return (_Atomic uint32_t *)(void *)(dev->ctrl + off);
+}
 
 API int fpgadma_version(void)
 {
@@ -214,6 +240,7 @@ API int fpgadma_open(struct fpgadma **devp, const char *path,
 	dev->fd = fd;
 	dev->flags = flags;
 	dev->caps = caps;
+	atomic_flag_clear(&dev->rel_lock);
 	*devp = dev;
 	return 0;
 }
@@ -239,6 +266,13 @@ static void unmap_ring(struct fpgadma *dev)
 	dev->map = NULL;
 	dev->map_len = 0;
 	dev->buf_count = dev->buf_size = 0;
+	if (dev->ctrl)
+		munmap(dev->ctrl, dev->ctrl_len);
+	dev->ctrl = NULL;
+	dev->ctrl_len = 0;
+	dev->shared = 0;
+	free(dev->held);
+	dev->held = NULL;
 }
 
 API int fpgadma_close(struct fpgadma *dev)
@@ -392,6 +426,85 @@ static int map_ring(struct fpgadma *dev)
 	return 0;
 }
 
+/*
+ * mmap() read-write at a 64-bit offset: a 32-bit off_t cannot hold the
+ * control area's (FPGADMA_MMAP_CTRL_BASE), so there glibc's mmap64().
+ */
+static void *map_at(int fd, size_t len, uint64_t off)
+{
+	if ((uint64_t)(off_t)off == off)
+		return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			    (off_t)off);
+#ifdef __USE_LARGEFILE64
+	return mmap64(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		      (off64_t)off);
+#else
+	errno = EOVERFLOW;
+	return MAP_FAILED;
+#endif
+}
+
+/* Map the control area and the ownership table (once per ring). */
+static int map_ctrl(struct fpgadma *dev)
+{
+	void *p;
+	int r;
+
+	if (dev->ctrl)
+		return 0;
+	memset(&dev->si, 0, sizeof(dev->si));
+	r = xioctl(dev->fd, FPGADMA_IOC_SHM_INFO, &dev->si);
+	if (r)
+		return r;
+	if (dev->si.comp_entries < dev->buf_count ||
+	    dev->si.rel_entries < dev->buf_count ||
+	    (dev->si.comp_entries & (dev->si.comp_entries - 1)) ||
+	    (dev->si.rel_entries & (dev->si.rel_entries - 1)) ||
+	    dev->si.mmap_size > SIZE_MAX ||
+	    dev->si.rel_ring_off + (uint64_t)dev->si.rel_entries * 4 >
+	    dev->si.mmap_size ||
+	    dev->si.comp_ring_off + (uint64_t)dev->si.comp_entries *
+	    sizeof(struct fpgadma_record) > dev->si.mmap_size)
+		return -EPROTO;
+	dev->held = calloc(dev->buf_count, sizeof(*dev->held));
+	if (!dev->held)
+		return -ENOMEM;
+	p = map_at(dev->fd, (size_t)dev->si.mmap_size, dev->si.mmap_offset);
+	if (p == MAP_FAILED) {
+		r = -errno;
+		free(dev->held);
+		dev->held = NULL;
+		return r;
+	}
+	dev->ctrl = p;
+	dev->ctrl_len = (size_t)dev->si.mmap_size;
+	return 0;
+}
+
+/* Start through the shared rings; nonzero: use START instead. */
+static int start_shared(struct fpgadma *dev)
+{
+	struct fpgadma_shm_start st = { 0 };
+	uint32_t i;
+	int r;
+
+	if (!(dev->caps & FPGADMA_CAP_SHARED) ||
+	    (dev->flags & FPGADMA_OPEN_NO_SHARED))
+		return -EOPNOTSUPP;
+	r = map_ctrl(dev);
+	if (r)
+		return r;
+	r = xioctl(dev->fd, FPGADMA_IOC_SHM_START, &st);
+	if (r)
+		return r;
+	/* SHM_START zeroed the indices. */
+	dev->ccons = dev->rprod = 0;
+	for (i = 0; i < dev->buf_count; i++)
+		atomic_store_explicit(&dev->held[i], 0, memory_order_relaxed);
+	dev->shared = 1;
+	return 0;
+}
+
 API int fpgadma_start(struct fpgadma *dev)
 {
 	int r;
@@ -403,7 +516,11 @@ API int fpgadma_start(struct fpgadma *dev)
 	r = map_ring(dev);
 	if (r)
 		return r;
-	r = xioctl(dev->fd, FPGADMA_IOC_START, NULL);
+	dev->shared = 0;
+	r = start_shared(dev);
+	/* EBUSY: another handle streams; START says so too. */
+	if (r)
+		r = xioctl(dev->fd, FPGADMA_IOC_START, NULL);
 	if (r)
 		return r;
 	dev->streaming = 1;
@@ -428,9 +545,33 @@ API int fpgadma_stop(struct fpgadma *dev)
 	return 0;
 }
 
+/* Records waiting in the completion ring (shared mode). */
+static uint32_t shm_avail(const struct fpgadma *dev)
+{
+	/* (B): the producer before the records. */
+	return atomic_load_explicit(ctrl_u32(dev, dev->si.comp_prod_off),
+				    memory_order_acquire) - dev->ccons;
+}
+
 API int fpgadma_pending(const struct fpgadma *dev)
 {
-	return dev ? (int)dev->pend_count : -EINVAL;
+	if (!dev)
+		return -EINVAL;
+	if (dev->shared && dev->streaming) {
+		uint32_t n = shm_avail(dev);
+
+		return n > dev->si.comp_entries ? 0 : (int)n;
+	}
+	return (int)dev->pend_count;
+}
+
+/* FPGADMA_IOC_SHM_KICK without waiting; -EPIPE once the stream stopped. */
+static int shm_kick(struct fpgadma *dev)
+{
+	struct fpgadma_shm_kick k = { 0 };
+	int r = xioctl(dev->fd, FPGADMA_IOC_SHM_KICK, &k);
+
+	return r == -EINVAL ? -EPIPE : r;
 }
 
 static int fill_pending(struct fpgadma *dev, int timeout_ms)
@@ -483,6 +624,78 @@ static int take_pending(struct fpgadma *dev, struct fpgadma_view *views,
 	return (int)n;
 }
 
+/* The same with FPGADMA_KICK_WAIT (the file is O_NONBLOCK: no sleep). */
+static int shm_kick_wait(struct fpgadma *dev)
+{
+	struct fpgadma_shm_kick k = { .flags = FPGADMA_KICK_WAIT };
+	int r = xioctl(dev->fd, FPGADMA_IOC_SHM_KICK, &k);
+
+	return r == -EINVAL ? -EPIPE : r;
+}
+
+/* Hand out up to max records of the completion ring as views. */
+static int shm_take(struct fpgadma *dev, struct fpgadma_view *views,
+		    size_t max)
+{
+	const struct fpgadma_record *comp =
+		(const void *)(dev->ctrl + dev->si.comp_ring_off);
+	uint32_t avail = shm_avail(dev), mask = dev->si.comp_entries - 1;
+	size_t n = 0;
+	int r = 0;
+
+	if (avail > dev->si.comp_entries)
+		return -EPROTO;		/* someone scribbled over the area */
+	if (max > 0x7fffffff)
+		max = 0x7fffffff;
+	while (n < max && n < avail) {
+		struct fpgadma_record rec = comp[(dev->ccons + n) & mask];
+
+		r = make_view(dev, &rec, &views[n]);
+		if (!r && atomic_exchange_explicit(&dev->held[rec.index], 1,
+						   memory_order_relaxed))
+			r = -EPROTO;	/* handed out twice: not the kernel */
+		if (r)
+			break;
+		n++;
+	}
+	dev->ccons += (uint32_t)n;
+	/* (F): the records were read; a hint for poll(). */
+	atomic_store_explicit(ctrl_u32(dev, dev->si.comp_cons_off), dev->ccons,
+			      memory_order_release);
+	return n ? (int)n : r;
+}
+
+/* fpgadma_next_batch() through the shared rings. */
+static int shm_next(struct fpgadma *dev, struct fpgadma_view *views,
+		    size_t max, int timeout_ms)
+{
+	int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : -1;
+
+	for (;;) {
+		int r = shm_take(dev, views, max);
+
+		if (r)
+			return r;
+		/*
+		 * Empty: the only system calls, to learn why and to sleep. A
+		 * waiting kick on the non-blocking file says EAGAIN when the
+		 * stream is fine, and consumes the release ring only when the
+		 * device owns no buffer (else the kernel's work item does).
+		 */
+		r = shm_kick_wait(dev);
+		if (r && r != -EAGAIN)
+			return r;
+		r = shm_take(dev, views, max);
+		if (r)
+			return r;
+		if (timeout_ms == 0)
+			return -EAGAIN;
+		r = wait_readable(dev, deadline);
+		if (r)
+			return r;
+	}
+}
+
 API int fpgadma_next_batch(struct fpgadma *dev, struct fpgadma_view *views,
 			   size_t max, int timeout_ms)
 {
@@ -491,6 +704,8 @@ API int fpgadma_next_batch(struct fpgadma *dev, struct fpgadma_view *views,
 		return -EINVAL;
 	if (!dev->streaming)
 		return -EPIPE;
+	if (dev->shared)
+		return shm_next(dev, views, max, timeout_ms);
 	if (!dev->pend_count) {
 		int r = fill_pending(dev, timeout_ms);
 
@@ -537,6 +752,74 @@ static int view_indices(const struct fpgadma *dev,
 	return 0;
 }
 
+/*
+ * fpgadma_release_batch() through the release ring: all or nothing, as
+ * FPGADMA_IOC_RELEASE, by the library's own ownership table; a kick only
+ * when the kernel asks for one (NEED_WAKEUP).
+ */
+static int shm_release(struct fpgadma *dev, struct fpgadma_view *views,
+		       size_t count)
+{
+	_Atomic uint32_t *slots = ctrl_u32(dev, dev->si.rel_ring_off);
+	uint32_t mask = dev->si.rel_entries - 1, cons;
+	size_t i, j;
+	int r = 0;
+
+	for (i = 0; i < count; i++) {
+		const uint8_t *d = views[i].data;
+
+		if (!d || views[i].index >= dev->buf_count ||
+		    d != dev->map + (size_t)views[i].index * dev->buf_size)
+			return -EINVAL;
+	}
+	while (atomic_flag_test_and_set_explicit(&dev->rel_lock,
+						 memory_order_acquire))
+		;
+	/* Claim each buffer; a repeated view then finds it claimed. */
+	for (i = 0; i < count; i++)
+		if (!atomic_exchange_explicit(&dev->held[views[i].index], 0,
+					      memory_order_relaxed))
+			break;
+	if (i < count) {
+		for (j = 0; j < i; j++)
+			atomic_store_explicit(&dev->held[views[j].index], 1,
+					      memory_order_relaxed);
+		r = -EINVAL;
+		goto unlock;
+	}
+	/*
+	 * Room: unconsumed entries were held buffers, so with the ring at
+	 * least buf_count long there always is, unless the kernel's consumer
+	 * index was overwritten.
+	 */
+	cons = atomic_load_explicit(ctrl_u32(dev, dev->si.rel_cons_off),
+				    memory_order_acquire);
+	if (dev->rprod - cons + count > dev->si.rel_entries) {
+		r = -EPROTO;
+		for (i = 0; i < count; i++)
+			atomic_store_explicit(&dev->held[views[i].index], 1,
+					      memory_order_relaxed);
+		goto unlock;
+	}
+	for (i = 0; i < count; i++)
+		atomic_store_explicit(&slots[(dev->rprod + i) & mask],
+				      views[i].index, memory_order_relaxed);
+	dev->rprod += (uint32_t)count;
+	/* (C): the indices before the producer. */
+	atomic_store_explicit(ctrl_u32(dev, dev->si.rel_prod_off), dev->rprod,
+			      memory_order_release);
+	/* (G): the producer before the flag. */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(ctrl_u32(dev, dev->si.flags_off),
+				 memory_order_relaxed) & FPGADMA_SHM_NEED_WAKEUP)
+		r = shm_kick(dev);
+	for (i = 0; i < count; i++)
+		views[i].data = NULL;
+unlock:
+	atomic_flag_clear_explicit(&dev->rel_lock, memory_order_release);
+	return r;
+}
+
 API int fpgadma_release_batch(struct fpgadma *dev, struct fpgadma_view *views,
 			      size_t count)
 {
@@ -551,6 +834,8 @@ API int fpgadma_release_batch(struct fpgadma *dev, struct fpgadma_view *views,
 		return 0;
 	if (!dev->streaming)
 		return -EPIPE;
+	if (dev->shared)
+		return shm_release(dev, views, count);
 	r = view_indices(dev, views, count, stack, &idx);
 	if (r)
 		return r;
@@ -611,8 +896,9 @@ API int fpgadma_exchange(struct fpgadma *dev, struct fpgadma_view *done,
 		return -EINVAL;
 	if (!dev->streaming)
 		return -EPIPE;
-	/* Records already read, or an older driver: two calls. */
-	if (dev->pend_count || !(dev->caps & FPGADMA_CAP_EXCHANGE)) {
+	/* Records already read, shared rings, or an older driver: two calls. */
+	if (dev->pend_count || dev->shared ||
+	    !(dev->caps & FPGADMA_CAP_EXCHANGE)) {
 		r = fpgadma_release_batch(dev, done, ndone);
 		return r ? r : fpgadma_next_batch(dev, views, max, timeout_ms);
 	}
@@ -674,4 +960,60 @@ API ssize_t fpgadma_read(struct fpgadma *dev, void *buf, size_t len,
 	    !(dev->flags & FPGADMA_OPEN_COPY))
 		return -EINVAL;
 	return timed_read(dev, buf, len, timeout_ms);
+}
+
+API int fpgadma_rings(struct fpgadma *dev, struct fpgadma_rings *out)
+{
+	if (!dev || !out)
+		return -EINVAL;
+	if (!dev->streaming)
+		return -EPIPE;
+	if (!dev->shared)
+		return -EOPNOTSUPP;
+	*out = (struct fpgadma_rings) {
+		.comp_prod = (volatile uint32_t *)ctrl_u32(dev, dev->si.comp_prod_off),
+		.comp_cons = (volatile uint32_t *)ctrl_u32(dev, dev->si.comp_cons_off),
+		.comp = dev->ctrl + dev->si.comp_ring_off,
+		.comp_entries = dev->si.comp_entries,
+		.rel_prod = (volatile uint32_t *)ctrl_u32(dev, dev->si.rel_prod_off),
+		.rel_cons = (volatile uint32_t *)ctrl_u32(dev, dev->si.rel_cons_off),
+		.rel = (volatile uint32_t *)ctrl_u32(dev, dev->si.rel_ring_off),
+		.rel_entries = dev->si.rel_entries,
+		.flags = (volatile uint32_t *)ctrl_u32(dev, dev->si.flags_off),
+		.counters = dev->ctrl + dev->si.counters_off,
+		.data = dev->map,
+		.buf_count = dev->buf_count,
+		.buf_size = dev->buf_size,
+	};
+	return 0;
+}
+
+API int fpgadma_kick(struct fpgadma *dev, int timeout_ms)
+{
+	int64_t deadline;
+	int r;
+
+	if (!dev || timeout_ms < FPGADMA_WAIT_FOREVER)
+		return -EINVAL;
+	if (!dev->streaming)
+		return -EPIPE;
+	if (!dev->shared)
+		return -EOPNOTSUPP;
+	r = shm_kick(dev);
+	if (r || timeout_ms == 0)
+		return r;
+	deadline = timeout_ms > 0 ? now_ms() + timeout_ms : -1;
+	/* Raw users keep their consumer in the area, not in dev->ccons. */
+	while (atomic_load_explicit(ctrl_u32(dev, dev->si.comp_prod_off),
+				    memory_order_acquire) ==
+	       atomic_load_explicit(ctrl_u32(dev, dev->si.comp_cons_off),
+				    memory_order_relaxed)) {
+		r = wait_readable(dev, deadline);
+		if (r)
+			return r;
+		r = shm_kick(dev);
+		if (r)
+			return r;
+	}
+	return 0;
 }

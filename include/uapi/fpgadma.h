@@ -43,7 +43,9 @@
  * are reserved for control areas, each announced by a capability bit and
  * found through FPGADMA_IOC_INFO; mmap() there fails with EINVAL until then.
  * FPGADMA_MMAP_CTRL_BASE is page aligned on every architecture and fits
- * mmap2()'s 32-bit page offset on 32-bit systems.
+ * mmap2()'s 32-bit page offset on 32-bit systems (the files take unsigned
+ * offsets, FMODE_UNSIGNED_OFFSET, so that a 32-bit kernel allows it; a
+ * 32-bit program needs a 64-bit off_t or mmap64() to reach it).
  *
  * All ioctls return 0 or -1 with errno set. Errors common to all calls:
  *   ENODEV  the device was removed; the file only accepts close() (and
@@ -70,6 +72,7 @@
 #define FPGADMA_CAP_COALESCE	(1U << 5)	/* FPGADMA_IOC_SET_COALESCE */
 #define FPGADMA_CAP_EXCHANGE	(1U << 6)	/* FPGADMA_IOC_EXCHANGE */
 #define FPGADMA_CAP_MEMORY	(1U << 7)	/* FPGADMA_RING_MEM_* kinds */
+#define FPGADMA_CAP_SHARED	(1U << 8)	/* shared rings: FPGADMA_IOC_SHM_* */
 
 /* fpgadma_info.flags */
 #define FPGADMA_INFO_STREAMING	(1U << 0)	/* a consumer is streaming */
@@ -293,6 +296,175 @@ struct fpgadma_exchange {
 	__u64 reserved;
 };
 
+/*
+ * Shared rings (FPGADMA_CAP_SHARED): no system call per buffer
+ * ------------------------------------------------------------
+ * A control area in kernel memory (cached on both sides, never DMA memory)
+ * is mmap()ed MAP_SHARED at fpgadma_shm_info.mmap_offset (from
+ * FPGADMA_MMAP_CTRL_BASE on), mmap_size bytes; every offset below is from
+ * its start. FPGADMA_IOC_SHM_START starts the stream like FPGADMA_IOC_START
+ * but hands records over through the area instead of read():
+ *
+ *   completion ring  the kernel produces struct fpgadma_record entries
+ *                    (comp_ring_off, comp_entries of them), its producer
+ *                    index at comp_prod_off; the user consumes them and
+ *                    stores its consumer index at comp_cons_off.
+ *   release ring     the user produces __u32 buffer indices (rel_ring_off,
+ *                    rel_entries of them), its producer index at
+ *                    rel_prod_off; the kernel consumes them, its consumer
+ *                    index at rel_cons_off.
+ *   flags            a __u32 at flags_off: FPGADMA_SHM_NEED_WAKEUP.
+ *   counters         struct fpgadma_shm_counters at counters_off.
+ *
+ * Indices are free-running __u32 counters; entry i of a ring is at slot
+ * i & (entries - 1). Both rings have a power of two of entries, at least
+ * buf_count, and SHM_START zeroes the four indices, the flags and the
+ * counters. A record hands its buffer to the user (as read() does): the
+ * user reads the data in place and gives the buffer back by producing its
+ * index into the release ring (or with FPGADMA_IOC_RELEASE). A buffer
+ * yields at most one record until it is released, so the completion ring
+ * cannot overflow for a consumer that consumes a record before releasing
+ * its buffer.
+ *
+ * Memory ordering, each pair named (as in AF_XDP's xsk_queue.h):
+ *   (A) kernel: records written, then smp_store_release(comp_prod);
+ *   (B) user:   load_acquire(comp_prod), then read the records: pairs
+ *               with (A);
+ *   (C) user:   indices written, then store_release(rel_prod);
+ *   (D) kernel: smp_load_acquire(rel_prod), then read the indices: pairs
+ *               with (C);
+ *   (E) kernel: indices read, then smp_store_release(rel_cons); the user
+ *               load_acquire()s rel_cons before reusing a slot: pairs
+ *               with (E);
+ *   (F) user:   records read, then store_release(comp_cons) (a hint for
+ *               waiting only: the kernel never needs it for correctness);
+ *   (G) need_wakeup: the kernel stores NEED_WAKEUP, smp_mb(), then loads
+ *               rel_prod; the user stores rel_prod (C), a full fence, then
+ *               loads the flags. One of the two sees the other's store.
+ *
+ * Who consumes the release ring: a work item the completion path queues
+ * whenever the release ring is not empty, so a consumer that keeps
+ * releasing keeps the device fed with no system call; and
+ * FPGADMA_IOC_SHM_KICK (poll() and a waiting kick only while the device
+ * owns no buffer). When the device owns no buffer any more
+ * (no completion will come to queue the work item) the kernel sets
+ * FPGADMA_SHM_NEED_WAKEUP; after producing, a user that sees it calls
+ * FPGADMA_IOC_SHM_KICK (or poll()). A pass that gives the device buffers
+ * clears the flag.
+ *
+ * Nothing in the area is trusted. The kernel keeps its own producer and
+ * consumer indices and its own ownership state: a release entry that is
+ * out of range, not held by the user or repeated is skipped and counted
+ * (counters.invalid); a producer more than rel_entries ahead of the
+ * kernel's consumer is garbage: nothing is consumed and the pass is
+ * counted (counters.garbage) until the producer is sane again. Scribbling
+ * over the kernel's fields hurts only the scribbler.
+ *
+ * In shared mode read() and FPGADMA_IOC_EXCHANGE fail with EINVAL (the
+ * records go to the completion ring); FPGADMA_IOC_RELEASE works as in
+ * record mode; poll() reports EPOLLIN while the completion ring holds
+ * records past the user's comp_cons. The area is sized with the ring:
+ * FPGADMA_IOC_SET_RING fails with EBUSY while it is mapped. After the
+ * device is removed a touch of the area gets SIGBUS.
+ */
+
+/* The control area's flags word. */
+#define FPGADMA_SHM_NEED_WAKEUP	(1U << 0)
+
+/**
+ * struct fpgadma_shm_info - control area layout (FPGADMA_IOC_SHM_INFO)
+ * @mmap_offset:   mmap() offset of the area (FPGADMA_MMAP_CTRL_BASE).
+ * @mmap_size:     bytes to map (a multiple of the page size).
+ * @comp_entries:  completion ring entries (power of two >= buf_count).
+ * @rel_entries:   release ring entries (power of two >= buf_count).
+ * @comp_prod_off: __u32 completion producer (kernel writes).
+ * @comp_cons_off: __u32 completion consumer (user writes).
+ * @comp_ring_off: the struct fpgadma_record entries.
+ * @rel_prod_off:  __u32 release producer (user writes).
+ * @rel_cons_off:  __u32 release consumer (kernel writes).
+ * @rel_ring_off:  the __u32 index entries.
+ * @flags_off:     __u32 FPGADMA_SHM_* flags (kernel writes).
+ * @counters_off:  struct fpgadma_shm_counters (kernel writes).
+ * @reserved:      zero.
+ */
+struct fpgadma_shm_info {
+	__u64 mmap_offset;
+	__u64 mmap_size;
+	__u32 comp_entries;
+	__u32 rel_entries;
+	__u32 comp_prod_off;
+	__u32 comp_cons_off;
+	__u32 comp_ring_off;
+	__u32 rel_prod_off;
+	__u32 rel_cons_off;
+	__u32 rel_ring_off;
+	__u32 flags_off;
+	__u32 counters_off;
+	__u64 reserved[4];
+};
+
+/**
+ * struct fpgadma_shm_counters - shared-ring counters since SHM_START
+ * @produced: records the kernel put into the completion ring.
+ * @released: release entries the kernel accepted.
+ * @invalid:  release entries refused (out of range, not held, repeated).
+ * @garbage:  passes that found a garbage release producer index.
+ * @overrun:  records produced while the user's comp_cons said the ring was
+ *            full (the consumer released buffers it had not consumed).
+ * @dropped:  buffers the device dropped (sum of lost_before).
+ * @passes:   passes over the release ring (work item, kick, poll).
+ * @wakeups:  times the kernel set FPGADMA_SHM_NEED_WAKEUP.
+ * @reserved: zero.
+ *
+ * Written by the kernel with single stores; each value is consistent, the
+ * set is not a snapshot.
+ */
+struct fpgadma_shm_counters {
+	__u64 produced;
+	__u64 released;
+	__u64 invalid;
+	__u64 garbage;
+	__u64 overrun;
+	__u64 dropped;
+	__u64 passes;
+	__u64 wakeups;
+	__u64 reserved[8];
+};
+
+/**
+ * struct fpgadma_shm_start - start in shared-ring mode (FPGADMA_IOC_SHM_START)
+ * @flags:    zero.
+ * @reserved: zero.
+ *
+ * As FPGADMA_IOC_START (EBUSY if another file streams, or this one in
+ * another mode; 0 if this file already streams in shared mode), then
+ * records go to the completion ring.
+ */
+struct fpgadma_shm_start {
+	__u32 flags;
+	__u32 reserved;
+};
+
+/* fpgadma_shm_kick.flags: wait until the completion ring has a record. */
+#define FPGADMA_KICK_WAIT	(1U << 0)
+
+/**
+ * struct fpgadma_shm_kick - consume the release ring (FPGADMA_IOC_SHM_KICK)
+ * @flags:    FPGADMA_KICK_* bits.
+ * @reserved: zero.
+ *
+ * Gives the buffers in the release ring back to the device now; with
+ * FPGADMA_KICK_WAIT only if the device owns no buffer (else the completion
+ * path does it, see above), then it waits like read() (O_NONBLOCK: EAGAIN, the
+ * file's timeout: ETIMEDOUT, signals: EINTR) until the completion ring
+ * holds a record past comp_cons. EINVAL if the file does not stream in
+ * shared mode, EPIPE if the stream stopped while waiting.
+ */
+struct fpgadma_shm_kick {
+	__u32 flags;
+	__u32 reserved;
+};
+
 #define FPGADMA_IOC_MAGIC	0xBF
 
 #define FPGADMA_IOC_INFO	_IOR(FPGADMA_IOC_MAGIC, 0x00, struct fpgadma_info)
@@ -305,5 +477,8 @@ struct fpgadma_exchange {
 #define FPGADMA_IOC_SET_COALESCE _IOW(FPGADMA_IOC_MAGIC, 0x07, struct fpgadma_coalesce)
 #define FPGADMA_IOC_EXCHANGE	_IOWR(FPGADMA_IOC_MAGIC, 0x08, struct fpgadma_exchange)
 #define FPGADMA_IOC_SET_RING	_IOW(FPGADMA_IOC_MAGIC, 0x01, struct fpgadma_ring_config)
+#define FPGADMA_IOC_SHM_INFO	_IOR(FPGADMA_IOC_MAGIC, 0x09, struct fpgadma_shm_info)
+#define FPGADMA_IOC_SHM_START	_IOW(FPGADMA_IOC_MAGIC, 0x0a, struct fpgadma_shm_start)
+#define FPGADMA_IOC_SHM_KICK	_IOW(FPGADMA_IOC_MAGIC, 0x0b, struct fpgadma_shm_kick)
 
 #endif /* _UAPI_FPGADMA_H */

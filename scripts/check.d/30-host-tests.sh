@@ -14,6 +14,8 @@ fi
 if make -s -C tests/host O="$PWD/$OUT" all > "$OUT/host-build.log" 2>&1; then
 	run_test host:ring_test "$OUT/ring_test.log" "$OUT/ring_test"
 	run_test host:fse_queue_test "$OUT/fse_queue_test.log" "$OUT/fse_queue_test"
+	run_test host:shring_test "$OUT/shring_test.log" "$OUT/shring_test"
+	run_test host:shring_test_tsan "$OUT/shring_test_tsan.log" "$OUT/shring_test_tsan"
 else
 	fail "build:host-tests: see $OUT/host-build.log"
 	tail -30 "$OUT/host-build.log"

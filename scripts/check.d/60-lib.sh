@@ -24,22 +24,24 @@ fi
 pass "build:lib"
 
 # ABI: soname, every export named fpgadma_* and versioned: FPGADMA_1.0,
-# FPGADMA_1.1 and FPGADMA_1.2 for the functions API 1.1 and 1.2 added (the
-# map is append-only).
+# FPGADMA_1.1, FPGADMA_1.2 and FPGADMA_1.3 for the functions API 1.1, 1.2
+# and 1.3 added (the map is append-only).
 so=$b/libfpgadma.so.0
 syms=$(nm -D --defined-only "$so" | awk '$2 == "T" { print $3 }')
 v11='fpgadma_(exchange|set_coalesce)'
 v12='fpgadma_(configure_memory|memory)'
-bad=$(grep -Ev "^(${v11}@@FPGADMA_1\.1|${v12}@@FPGADMA_1\.2|fpgadma_[a-z_]*@@FPGADMA_1\.0)\$" <<< "$syms" || true)
-bad+=$(grep -E "^(${v11}|${v12})@@FPGADMA_1\.0\$" <<< "$syms" || true)
+v13='fpgadma_(kick|rings)'
+bad=$(grep -Ev "^(${v11}@@FPGADMA_1\.1|${v12}@@FPGADMA_1\.2|${v13}@@FPGADMA_1\.3|fpgadma_[a-z_]*@@FPGADMA_1\.0)\$" <<< "$syms" || true)
+bad+=$(grep -E "^(${v11}|${v12}|${v13})@@FPGADMA_1\.0\$" <<< "$syms" || true)
 if [[ $(readelf -d "$so" | grep -o 'Library soname: \[[^]]*\]') != 'Library soname: [libfpgadma.so.0]' ]]; then
 	fail "lib:abi: soname is not libfpgadma.so.0"
 elif [[ -n $bad ]]; then
 	fail "lib:abi: unexpected exports: ${bad//$'\n'/ }"
 elif (($(grep -c '@@FPGADMA_1\.0$' <<< "$syms") != 17 ||
 	$(grep -c '@@FPGADMA_1\.1$' <<< "$syms") != 2 ||
-	$(grep -c '@@FPGADMA_1\.2$' <<< "$syms") != 2)); then
-	fail "lib:abi: $(wc -l <<< "$syms") exports, not 17 at FPGADMA_1.0, 2 at 1.1 and 2 at 1.2"
+	$(grep -c '@@FPGADMA_1\.2$' <<< "$syms") != 2 ||
+	$(grep -c '@@FPGADMA_1\.3$' <<< "$syms") != 2)); then
+	fail "lib:abi: $(wc -l <<< "$syms") exports, not 17 at FPGADMA_1.0, 2 at 1.1, 2 at 1.2 and 2 at 1.3"
 elif ! nm "$b/libfpgadma.a" | grep -q ' T fpgadma_next$'; then
 	fail "lib:abi: static library lacks fpgadma_next"
 else

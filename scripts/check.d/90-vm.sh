@@ -26,7 +26,8 @@ else
 	fail "vm:python-stage: see $OUT/py-stage.log"
 fi
 for mode in msi intx; do
-	append='' initrd=$OUT/initramfs.cpio.gz disk=()
+	# The long shared-ring stream (tests/guest/guest.sh) in this run only.
+	append="fpgadma.shm_long=1" initrd=$OUT/initramfs.cpio.gz disk=()
 	[[ $mode == intx ]] && append="pci=nomsi fpgadma.memory=cached"
 	if [[ $mode == msi && ${#py[@]} -gt 0 ]]; then
 		initrd=$OUT/initramfs-py.cpio.gz disk=("${py[@]}")

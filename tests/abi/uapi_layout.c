@@ -100,6 +100,41 @@ FIELD(fpgadma_exchange, flags, 28, 4);
 FIELD(fpgadma_exchange, reserved, 32, 8);
 IOCTL(FPGADMA_IOC_EXCHANGE, 0xC028BF08u);
 
+/* Shared rings (FPGADMA_CAP_SHARED). */
+SIZE(fpgadma_shm_info, 88);
+FIELD(fpgadma_shm_info, mmap_offset, 0, 8);
+FIELD(fpgadma_shm_info, mmap_size, 8, 8);
+FIELD(fpgadma_shm_info, comp_entries, 16, 4);
+FIELD(fpgadma_shm_info, rel_entries, 20, 4);
+FIELD(fpgadma_shm_info, comp_prod_off, 24, 4);
+FIELD(fpgadma_shm_info, comp_cons_off, 28, 4);
+FIELD(fpgadma_shm_info, comp_ring_off, 32, 4);
+FIELD(fpgadma_shm_info, rel_prod_off, 36, 4);
+FIELD(fpgadma_shm_info, rel_cons_off, 40, 4);
+FIELD(fpgadma_shm_info, rel_ring_off, 44, 4);
+FIELD(fpgadma_shm_info, flags_off, 48, 4);
+FIELD(fpgadma_shm_info, counters_off, 52, 4);
+FIELD(fpgadma_shm_info, reserved, 56, 32);
+IOCTL(FPGADMA_IOC_SHM_INFO, 0x8058BF09u);
+SIZE(fpgadma_shm_counters, 128);
+FIELD(fpgadma_shm_counters, produced, 0, 8);
+FIELD(fpgadma_shm_counters, released, 8, 8);
+FIELD(fpgadma_shm_counters, invalid, 16, 8);
+FIELD(fpgadma_shm_counters, garbage, 24, 8);
+FIELD(fpgadma_shm_counters, overrun, 32, 8);
+FIELD(fpgadma_shm_counters, dropped, 40, 8);
+FIELD(fpgadma_shm_counters, passes, 48, 8);
+FIELD(fpgadma_shm_counters, wakeups, 56, 8);
+FIELD(fpgadma_shm_counters, reserved, 64, 64);
+SIZE(fpgadma_shm_start, 8);
+FIELD(fpgadma_shm_start, flags, 0, 4);
+FIELD(fpgadma_shm_start, reserved, 4, 4);
+IOCTL(FPGADMA_IOC_SHM_START, 0x4008BF0Au);
+SIZE(fpgadma_shm_kick, 8);
+FIELD(fpgadma_shm_kick, flags, 0, 4);
+FIELD(fpgadma_shm_kick, reserved, 4, 4);
+IOCTL(FPGADMA_IOC_SHM_KICK, 0x4008BF0Bu);
+
 /* The stream engine's host-memory formats (docs/stream-engine.md). */
 SIZE(fse_desc, 16);
 FIELD(fse_desc, addr, 0, 8);

@@ -291,6 +291,8 @@ static const struct {
 	{ "model-nocoalesce", cmd_model_nocoalesce },
 	{ "release-4096", cmd_release_4096 },
 	{ "trace", cmd_trace },
+	{ "shared", cmd_shared },
+	{ "shared-long", cmd_shared_long },
 };
 
 static void usage(void)

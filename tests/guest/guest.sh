@@ -212,6 +212,12 @@ fi
 if insmod $KO ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"} && insmod $MODEL_KO && wait_nodes present 50 &&
    wait_path present $N2 50; then
 	run_sub model
+	run_sub shared
+	# The long verified stream through the shared rings: one VM run only
+	# (fpgadma.shm_long=1 on the kernel command line, see 90-vm.sh).
+	case " $cmdline " in
+	*" fpgadma.shm_long=1 "*) run_sub shared-long ;;
+	esac
 	run_sub lifetime
 
 	# Knobs read in a loop while the model is unloaded and loaded

@@ -129,13 +129,19 @@ static bool bi_mmap_ranges(void *arg)
 		{ 2 * ring, 0, "twice the ring length" },
 	};
 	uint64_t ctrl = FPGADMA_MMAP_CTRL_BASE;
+	struct fpgadma_shm_info si;
 	size_t i;
+
+	/* With shared rings the first control area is there: map past it. */
+	if ((c->info.caps & FPGADMA_CAP_SHARED) &&
+	    ioctl(c->fd, FPGADMA_IOC_SHM_INFO, &si) == 0)
+		ctrl = si.mmap_offset + si.mmap_size;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		if (!bad_map(c, cases[i].len, cases[i].off, MAP_SHARED,
 			     range_errs, 3, cases[i].what))
 			return false;
-	/* Reserved for control areas; a 32-bit off_t cannot express it. */
+	/* Beyond the control areas; a 32-bit off_t cannot express it. */
 	return sizeof(off_t) < 8 ||
 	       bad_map(c, pg, (off_t)ctrl, MAP_SHARED, range_errs, 3,
 		       "the reserved control-area offset");

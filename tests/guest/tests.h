@@ -20,5 +20,7 @@ int cmd_model_nocoalesce(const char *dev);
 int cmd_memory(const char *dev);
 int cmd_release_4096(const char *dev);
 int cmd_trace(const char *dev);
+int cmd_shared(const char *dev);
+int cmd_shared_long(const char *dev);
 
 #endif /* FPGADMA_TESTS_H */

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include <fpgadma.h>
+#include "uapi/fpgadma.h"
 
 #define DEV0 "/dev/fpgadma0"
 #define DEV1 "/dev/fpgadma1"
@@ -654,6 +655,161 @@ out:
 	return ok;
 }
 
+/*
+ * 3000 buffers of the model through fpgadma_next_batch/release_batch,
+ * by the shared rings (flags 0) or by read+RELEASE (FPGADMA_OPEN_NO_SHARED):
+ * the same API, the same checks; the shared path must make far fewer
+ * passes over the release ring than buffers (no system call per buffer).
+ */
+static bool t_model_path(unsigned int flags)
+{
+	const char *path = node_of_engine("stream");
+	struct fpgadma_view v[16], extra;
+	struct fpgadma_rings rg;
+	struct fpgadma *dev = NULL;
+	uint64_t prev = 0, off = 0;
+	bool have = false, ok = false;
+	int got = 0, r;
+
+	if (!*path)
+		return failf("no stream-engine device (fpgadma_model.ko loaded?)");
+	if (!EXPECT(fpgadma_open(&dev, path, flags), 0))
+		return false;
+	if (!EXPECT(fpgadma_configure(dev, 32, 4096), 0) ||
+	    !EXPECT(fpgadma_start(dev), 0))
+		goto out;
+	r = fpgadma_rings(dev, &rg);
+	if ((flags & FPGADMA_OPEN_NO_SHARED) ? r != -EOPNOTSUPP : r != 0) {
+		failf("fpgadma_rings: %d (%s)", r, fpgadma_strerror(r));
+		goto out;
+	}
+	while (got < 3000) {
+		int n = fpgadma_next_batch(dev, v, 16, 3000);
+
+		if (n < 1 || n > 16) {
+			failf("next_batch after %d buffers: %d (%s)", got, n,
+			      fpgadma_strerror(n));
+			goto out;
+		}
+		for (int i = 0; i < n; i++) {
+			uint64_t w0;
+
+			memcpy(&w0, v[i].data, sizeof(w0));
+			if (!have)
+				off = w0 - v[i].sequence;
+			if (v[i].lost_before || w0 - v[i].sequence != off) {
+				failf("seq %llu: word 0 %llu, lost %u",
+				      (unsigned long long)v[i].sequence,
+				      (unsigned long long)w0, v[i].lost_before);
+				goto out;
+			}
+			if (!check_seq(&v[i], &have, &prev))
+				goto out;
+		}
+		if (got == 0) {
+			/* Release errors on either path: all or nothing. */
+			struct fpgadma_view pair[2] = { v[0], v[0] };
+
+			if (!EXPECT(fpgadma_release_batch(dev, pair, 2), -EINVAL) ||
+			    !(pair[0].data || failf("failed batch cleared a view")))
+				goto out;
+			extra = v[0];
+			extra.index = 999;
+			if (!EXPECT(fpgadma_release(dev, &extra), -EINVAL))
+				goto out;
+		}
+		if (!EXPECT(fpgadma_release_batch(dev, v, (size_t)n), 0))
+			goto out;
+		if (got == 0 && !EXPECT(fpgadma_release(dev, &v[0]), -EINVAL))
+			goto out;
+		got += n;
+	}
+	if (!(flags & FPGADMA_OPEN_NO_SHARED)) {
+		const struct fpgadma_shm_counters *c = rg.counters;
+
+		printf("lib: shared: %d buffers, %llu release passes, %llu wakeups\n",
+		       got, (unsigned long long)c->passes,
+		       (unsigned long long)c->wakeups);
+		if (c->invalid || c->garbage) {
+			failf("kernel refused %llu entries, %llu garbage",
+			      (unsigned long long)c->invalid,
+			      (unsigned long long)c->garbage);
+			goto out;
+		}
+	}
+	ok = EXPECT(fpgadma_stop(dev), 0) &&
+	     EXPECT(fpgadma_release(dev, &v[0]), -EPIPE);
+out:
+	fpgadma_close(dev);
+	return ok;
+}
+
+/* The raw rings (API 1.3): a consumer loop of its own, 1000 buffers. */
+static bool t_raw_rings(void)
+{
+	const char *path = node_of_engine("stream");
+	struct fpgadma_rings rg;
+	struct fpgadma *dev = NULL;
+	uint32_t cons = 0, prod = 0;
+	uint64_t next = 0, off = 0;
+	bool ok = false;
+	int got = 0;
+
+	if (!*path)
+		return failf("no stream-engine device");
+	if (!EXPECT(fpgadma_open(&dev, path, 0), 0))
+		return false;
+	if (!EXPECT(fpgadma_kick(dev, 0), -EPIPE) ||
+	    !EXPECT(fpgadma_configure(dev, 16, 4096), 0) ||
+	    !EXPECT(fpgadma_start(dev), 0) || !EXPECT(fpgadma_rings(dev, &rg), 0))
+		goto out;
+	if (rg.comp_entries < 16 || rg.buf_count != 16 || !rg.data) {
+		failf("rings: %u entries, %u buffers", rg.comp_entries, rg.buf_count);
+		goto out;
+	}
+	while (got < 1000) {
+		const struct fpgadma_record *comp = rg.comp;
+		uint32_t p = __atomic_load_n(rg.comp_prod, __ATOMIC_ACQUIRE);
+
+		if (p == cons) {
+			if (!EXPECT(fpgadma_kick(dev, 3000), 0))
+				goto out;
+			continue;
+		}
+		while (cons != p) {
+			struct fpgadma_record rec = comp[cons & (rg.comp_entries - 1)];
+			uint64_t w0;
+
+			memcpy(&w0, (const char *)rg.data +
+			       (size_t)rec.index * rg.buf_size, sizeof(w0));
+			if (!next)
+				off = w0 - rec.sequence;
+			if (rec.index >= 16 || rec.sequence != next ||
+			    w0 - rec.sequence != off) {
+				failf("raw record %u: index %u seq %llu word %llu",
+				      cons, rec.index,
+				      (unsigned long long)rec.sequence,
+				      (unsigned long long)w0);
+				goto out;
+			}
+			next++;
+			cons++;
+			rg.rel[prod++ & (rg.rel_entries - 1)] = rec.index;
+			got++;
+		}
+		__atomic_store_n(rg.comp_cons, cons, __ATOMIC_RELEASE);
+		__atomic_store_n(rg.rel_prod, prod, __ATOMIC_RELEASE);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if ((*rg.flags & FPGADMA_SHM_NEED_WAKEUP) &&
+		    !EXPECT(fpgadma_kick(dev, 0), 0))
+			goto out;
+	}
+	ok = true;
+out:
+	fpgadma_close(dev);
+	return ok;
+}
+
 static bool t_strerror(void)
 {
 	static const int errs[] = { 0, EINVAL, ENOENT, ENOTTY, EPROTO, EBUSY, EPIPE,
@@ -756,6 +912,9 @@ int main(int argc, char **argv)
 	report("exchange-edu", t_exchange_edu(dev));
 	fpgadma_close(dev);
 	report("exchange-model", t_exchange_model());
+	report("model-shared-rings", t_model_path(0));
+	report("model-read-release", t_model_path(FPGADMA_OPEN_NO_SHARED));
+	report("raw-rings", t_raw_rings());
 	t_eintr_return();
 	report("copy-mode", t_copy());
 	done(results);
