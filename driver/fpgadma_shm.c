@@ -21,6 +21,7 @@
 
 #include "fpgadma_core.h"
 #include "fpgadma_shring.h"
+#include "fpgadma_trace.h"
 
 /*
  * The header page: each index on a line of its own (128 bytes covers the
@@ -269,6 +270,8 @@ void fpgadma_shm_produce(struct fpgadma_dev *fdev, u32 n_ok)
 		WRITE_ONCE(r->lost_before, m->lost_before);
 		shm->cnt.dropped += m->lost_before;
 		shm->cnt.produced++;
+		/* Handed to the user now: the shared ring's dequeue. */
+		trace_fpgadma_dequeue(fdev, index, m->sequence);
 		shm->comp_prod++;
 		/* The user's consumer: a hint, read once, for a counter. */
 		if (shm->comp_prod - READ_ONCE(*shm_u32(shm, SHM_COMP_CONS)) >
@@ -347,9 +350,11 @@ void fpgadma_shm_consume(struct fpgadma_dev *fdev)
 	}
 	fpgadma_shm_publish_counters(shm);
 	spin_unlock_irq(&fdev->ring_lock);
-	if (n)
+	if (n) {
+		fpgadma_trace_released(fdev, shm->accept, n);
 		fdev->engine->ops.queue(fdev, fpgadma_xfers(fdev, shm->accept, n),
 					n);
+	}
 	mutex_unlock(&fdev->queue_lock);
 }
 
