@@ -78,10 +78,13 @@ struct fpgadma_bufs {
  * struct fpgadma_dev - one fpgadma device (/dev/fpgadmaN)
  * @dev:         the class device; its release frees this structure.
  * @cdev:        the character device.
- * @parent:      the bus device, used for DMA (reference held).
+ * @parent:      the bus device (reference held).
+ * @dma_dev:     the device that does the DMA, for which the buffers are
+ *               allocated: the engine's info.dma_dev, else @parent
+ *               (reference held).
  * @engine:      the engine.
  * @engine_data: the engine's private state.
- * @irq:         interrupt number.
+ * @irq:         interrupt number, or 0: the engine has no interrupt.
  * @map_inode:   its address space gathers every mapping of the buffers,
  *               from any open file, so that removal can zap them.
  * @lock:        protects @bufs, @ring_mem, @dead, @wedged and ring
@@ -112,6 +115,11 @@ struct fpgadma_bufs {
  *               buffers, so they are neither reused nor freed.
  * @irqs:        interrupts handled.
  * @dev_errors:  errors the engine reported outside a completion.
+ * @starving:    the engine has no buffer to fill while streaming (an
+ *               episode of starvation is on); ring_lock.
+ * @starved:     episodes of starvation since probe; ring_lock.
+ * @starved_ns:  their total length, ended episodes only; ring_lock.
+ * @starved_at:  when the episode on began (CLOCK_MONOTONIC); ring_lock.
  * @limits:      what a ring configuration may ask for.
  * @info:        what the engine reported at probe.
  */
@@ -119,6 +127,7 @@ struct fpgadma_dev {
 	struct device dev;
 	struct cdev cdev;
 	struct device *parent;
+	struct device *dma_dev;
 	const struct fpgadma_engine *engine;
 	void *engine_data;
 	int irq;
@@ -149,6 +158,10 @@ struct fpgadma_dev {
 	bool wedged;
 	atomic64_t irqs;
 	atomic64_t dev_errors;
+	bool starving;
+	u64 starved;
+	u64 starved_ns;
+	u64 starved_at;
 
 	struct fpgadma_ring_limits limits;
 	struct fpgadma_engine_info info;
@@ -193,6 +206,7 @@ int fpgadma_set_ring(struct fpgadma_dev *fdev, u32 count, u32 size,
 int fpgadma_stream_start(struct fpgadma_dev *fdev, struct file *owner,
 			 bool copy_mode);
 int fpgadma_stream_stop(struct fpgadma_dev *fdev);
+void fpgadma_starved_get(struct fpgadma_dev *fdev, u64 *events, u64 *ns);
 int fpgadma_give_back(struct fpgadma_dev *fdev, struct file *filp,
 		      const u32 *gen, const u32 *index, u32 n);
 extern const struct attribute_group *fpgadma_groups[];
