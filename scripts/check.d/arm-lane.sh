@@ -67,13 +67,15 @@ echo "$L: kernel $kver (Debian $ver)"
 
 # The modules, W=1, in a copy laid out like the tree (the Kbuilds find
 # include/ by $(src)/../include and $(src)/../../include).
-mkdir -p "$adir/driver" "$adir/tests/model" "$adir/include" "$adir/stage"
+mkdir -p "$adir/driver" "$adir/tests/model" "$adir/tests/dmaengine" "$adir/include" "$adir/stage"
 cp driver/Kbuild driver/Makefile driver/*.[ch] "$adir/driver/"
 cp tests/model/Kbuild tests/model/Makefile tests/model/*.c "$adir/tests/model/"
-rm -f "$adir"/driver/*.mod.c "$adir"/tests/model/*.mod.c
+cp tests/dmaengine/Kbuild tests/dmaengine/Makefile tests/dmaengine/*.c "$adir/tests/dmaengine/"
+rm -f "$adir"/driver/*.mod.c "$adir"/tests/model/*.mod.c "$adir"/tests/dmaengine/*.mod.c
 cp -r include/. "$adir/include/"
 built=0
-for m in module:driver/fpgadma.ko model:tests/model/fpgadma_model.ko; do
+for m in module:driver/fpgadma.ko model:tests/model/fpgadma_model.ko \
+	 dmatest:tests/dmaengine/fpgadma_dmatest.ko; do
 	name=${m%%:*} ko=$adir/${m#*:}
 	log=$adir/$name.log
 	if ! make -C "$(dirname -- "$ko")" KDIR="$kdir" ARCH="$karch" \

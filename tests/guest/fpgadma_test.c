@@ -298,6 +298,7 @@ static const struct {
 	{ "model-restart", cmd_model_restart },
 	{ "model-nocoalesce", cmd_model_nocoalesce },
 	{ "release-4096", cmd_release_4096 },
+	{ "dmaengine", cmd_dmaengine },
 };
 
 static void usage(void)

@@ -19,5 +19,6 @@ int cmd_model_restart(const char *dev);
 int cmd_model_nocoalesce(const char *dev);
 int cmd_memory(const char *dev);
 int cmd_release_4096(const char *dev);
+int cmd_dmaengine(const char *dev);
 
 #endif /* FPGADMA_TESTS_H */
