@@ -333,8 +333,9 @@ static int fde_probe(struct fpgadma_dev *fdev, const struct fpgadma_hw *hw,
 		goto err_release;
 	}
 	/* Providers that need no configuration (xilinx_dma) have none. */
-	ret = dmaengine_slave_config(e->chan, &cfg);
-	if (ret && ret != -ENOSYS) {
+	ret = e->chan->device->device_config ?
+	      dmaengine_slave_config(e->chan, &cfg) : 0;
+	if (ret) {
 		dev_err(hw->dev, "channel %s: slave config failed (%d)\n",
 			dma_chan_name(e->chan), ret);
 		goto err_release;

@@ -45,7 +45,7 @@ fi
 dtc_flags=(-q -Wno-interrupt_provider -Wno-unique_unit_address
 	-Wno-unit_address_vs_reg -Wno-avoid_unnecessary_addr_size
 	-Wno-alias_paths -Wno-graph_child_address -Wno-simple_bus_reg)
-compat=$(sed -n 's/.*\.compatible = "\([^"]*\)".*/\1/p' driver/fpgadma_ids.c)
+compat=$(sed -n 's/.*\.compatible = "\([^"]*\)".*fpgadma_stream_engine.*/\1/p' driver/fpgadma_ids.c)
 span=$(sed -n 's/^#define FSE_REG_SPAN[[:space:]]*\(0x[0-9a-fA-F]*\).*/\1/p' \
 	include/hw/fpgadma_stream_regs.h)
 [[ -n $compat && -n $span ]] || {

@@ -687,7 +687,6 @@ static void fdt_remove(struct platform_device *pdev)
 	dma_async_device_unregister(&t->dd);
 }
 
-
 static struct platform_driver fdt_driver = {
 	.driver = {
 		.name = "fpgadma-dmatest",

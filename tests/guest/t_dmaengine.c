@@ -207,17 +207,17 @@ static long read_records(struct dctx *c, struct fpgadma_record *r, size_t max)
 static bool release_records(struct dctx *c, const struct fpgadma_record *r,
 			    long n)
 {
-	uint32_t idx[BATCH];
+	uint32_t idx[BATCH] = { 0 };
 	long i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && i < BATCH; i++)
 		idx[i] = r[i].index;
 	return EXPECT_OK(ioc_release(c->fd, idx, (uint32_t)n, 0), "RELEASE");
 }
 
 static bool pump(struct dctx *c, uint64_t n)
 {
-	struct fpgadma_record r[BATCH];
+	struct fpgadma_record r[BATCH] = { { 0 } };
 	uint64_t done = 0;
 
 	while (done < n) {
@@ -317,16 +317,16 @@ static bool t_error(void *arg)
 static bool t_starved(void *arg)
 {
 	struct dctx *c = arg;
-	struct fpgadma_record r[BATCH];
+	struct fpgadma_record r[BATCH] = { { 0 } };
 	struct fpgadma_stats st0, st1, st2, st3;
-	uint64_t p0, p1;
-	long held = 0, got, i;
+	uint64_t p0 = 0, p1 = 0;
+	long held = 0, i;
 	bool ok;
 
 	ok = dprepare(c, 8, 4096) && get_stats(c->fd, &st0) &&
 	     EXPECT_OK(ioctl(c->fd, FPGADMA_IOC_START), "START");
 	while (ok && held < 8) {
-		got = read_records(c, r + held, (size_t)(8 - held));
+		long got = read_records(c, r + held, (size_t)(8 - held));
 		ok = got >= 0;
 		for (i = 0; ok && i < got; i++)
 			ok = check_record(c, &r[held + i]);
@@ -363,7 +363,7 @@ static bool t_stop_start(void *arg)
 {
 	struct dctx *c = arg;
 	struct fpgadma_stats st;
-	uint64_t term0, term1;
+	uint64_t term0 = 0, term1 = 0;
 	int round;
 	bool ok;
 
