@@ -13,9 +13,11 @@
 # scripts/arm-kernel.sh fetches and caches the kernel the metapackage
 # points at, its headers (with the amd64 linux-kbuild-6.1; for armhf a
 # modpost rebuilt for ARM), busybox-static and libpci for the target.
-# Built here, in $OUT/<L>/ (a copy of driver/, tests/model/ and include/,
+# Built here, in $OUT/<L>/ (a copy of driver/, tests/model/, tests/dmaengine/
+# and include/,
 # so the tree is not touched):
-#   <L>:build:module-W1, <L>:build:model-W1   W=1, warning free, and the
+#   <L>:build:module-W1, <L>:build:model-W1, <L>:build:dmatest-W1
+#                          W=1, warning free, and the
 #                          vermagic of the booted kernel
 #   <L>:build:guest-tests  tests/guest's static fpgadma_test
 #   <L>:build:lib          userlib: library, static tools, libtest, and the
@@ -23,7 +25,7 @@
 #                          libraries by userlib/tests/stage.sh)
 #   <L>:build:compat32     (arm64) fpgadma_test for armhf, static: the
 #                          compat ioctl test, as 50-abi's i386 one on x86
-# then the stage (fpgadma.ko, fpgadma_model.ko, guest.sh, shutdown.sh,
+# then the stage (fpgadma.ko, fpgadma_model.ko, fpgadma_dmatest.ko, guest.sh, shutdown.sh,
 # run_prog.sh, the programs, guest.d/{lib,tools}.sh, m32.sh for arm64) is
 # booted in 90-vm's modes (below): "<L>:<mode>:<test>",
 # "<L>:<mode>:vm-clean-log:<kver>-<mode>". The edu devices get a 32-bit
@@ -139,7 +141,7 @@ else
 	grep -E 'error|warning:|stage.sh' "$log" | head -20
 fi
 
-if ((built != 2)) || [[ ! -f $adir/stage/guest.sh ]]; then
+if ((built != 3)) || [[ ! -f $adir/stage/guest.sh ]]; then
 	fail "$L:vm: nothing to run (a build failed)"
 	exit 0
 fi
