@@ -33,7 +33,9 @@
  *   error       N  the next N transfers fail (DMA_TRANS_WRITE_FAILED)
  *   delay_us    U  each transfer completes U us after it started
  *   paused      1  the source has no data: descriptors stay in flight
- * Counters: produced (since the last terminate), completed, terminated.
+ * Counters: produced (since the last terminate), completed, terminated,
+ * inflight (descriptors submitted and not yet given back by a callback or
+ * a terminate).
  */
 #include <linux/delay.h>
 #include <linux/dmaengine.h>
@@ -582,6 +584,28 @@ static ssize_t terminated_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(terminated);
 
+static ssize_t inflight_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	struct list_head *lists[3];
+	struct fdt *t = dev_fdt(dev);
+	struct fdt_desc *d;
+	unsigned int i;
+	u64 n;
+
+	lists[0] = &t->submitted;
+	lists[1] = &t->issued;
+	lists[2] = &t->done;
+	spin_lock_irq(&t->lock);
+	n = t->cur ? 1 : 0;
+	for (i = 0; i < ARRAY_SIZE(lists); i++)
+		list_for_each_entry(d, lists[i], node)
+			n++;
+	spin_unlock_irq(&t->lock);
+	return sysfs_emit(buf, "%llu\n", n);
+}
+static DEVICE_ATTR_RO(inflight);
+
 static struct attribute *fdt_attrs[] = {
 	&dev_attr_short_xfer.attr,
 	&dev_attr_error.attr,
@@ -590,6 +614,7 @@ static struct attribute *fdt_attrs[] = {
 	&dev_attr_produced.attr,
 	&dev_attr_completed.attr,
 	&dev_attr_terminated.attr,
+	&dev_attr_inflight.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(fdt);

@@ -14,6 +14,7 @@
  * s, which equals the record's sequence number (it never drops).
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,7 +364,7 @@ static bool t_stop_start(void *arg)
 {
 	struct dctx *c = arg;
 	struct fpgadma_stats st;
-	uint64_t term0 = 0, term1 = 0;
+	uint64_t term0 = 0, term1 = 0, left = 0;
 	int round;
 	bool ok;
 
@@ -381,7 +382,11 @@ static bool t_stop_start(void *arg)
 		if (ok && st.queued != 16)
 			ok = failf("%u of 16 buffers in flight, paused", st.queued);
 		ok = ok && EXPECT_OK(ioctl(c->fd, FPGADMA_IOC_STOP), "STOP") &&
-		     knob_read("terminated", &term1);
+		     knob_read("terminated", &term1) &&
+		     knob_read("inflight", &left);
+		if (ok && left)
+			ok = failf("%llu descriptors in flight after STOP",
+				   (unsigned long long)left);
 		if (ok && term1 - term0 != 16)
 			ok = failf("STOP terminated %llu descriptors, 16 were in flight",
 				   (unsigned long long)(term1 - term0));
@@ -397,6 +402,115 @@ static bool t_stop_start(void *arg)
 	reset_counts(c);
 	ok = ok && EXPECT_OK(ioctl(c->fd, FPGADMA_IOC_START), "START") &&
 	     pump(c, 50);
+	dclose(c);
+	return ok;
+}
+
+/* A consumer thread reading and releasing while the owner stops/starts. */
+struct race {
+	struct dctx *c;
+	volatile bool stop;
+	uint64_t records;
+	char err[160];
+};
+
+static void *race_reader(void *arg)
+{
+	struct race *r = arg;
+	struct dctx *c = r->c;
+	struct fpgadma_record rec[BATCH];
+	uint32_t idx[BATCH];
+
+	while (!r->stop) {
+		ssize_t n = read(c->fd, rec, sizeof(rec));
+		long i, got;
+
+		if (n < 0) {
+			/* Stopped, or restarted under us. */
+			if (errno != EPIPE && errno != EINVAL && errno != EAGAIN) {
+				snprintf(r->err, sizeof(r->err), "read: %s",
+					 errname(errno));
+				break;
+			}
+			continue;
+		}
+		got = n / (ssize_t)sizeof(rec[0]);
+		for (i = 0; i < got; i++) {
+			const uint64_t *w = (const uint64_t *)(c->ring +
+				(size_t)rec[i].index * c->info.buf_size);
+			uint32_t k;
+
+			idx[i] = rec[i].index;
+			if (rec[i].flags || rec[i].bytes_used != c->info.buf_size ||
+			    rec[i].lost_before) {
+				snprintf(r->err, sizeof(r->err),
+					 "record flags %#x bytes %u lost %u",
+					 rec[i].flags, rec[i].bytes_used,
+					 rec[i].lost_before);
+				r->stop = true;
+				break;
+			}
+			for (k = 0; k < rec[i].bytes_used / 8; k++)
+				if (w[k] != (rec[i].sequence ^ (k * MIX)))
+					break;
+			if (k != rec[i].bytes_used / 8) {
+				snprintf(r->err, sizeof(r->err),
+					 "buffer %u (seq %llu) word %u corrupt",
+					 rec[i].index,
+					 (unsigned long long)rec[i].sequence, k);
+				r->stop = true;
+				break;
+			}
+		}
+		r->records += (uint64_t)got;
+		/* EINVAL: the stream restarted, the buffers went back. */
+		if (!r->stop && got && ioc_release(c->fd, idx, (uint32_t)got, 0) < 0 &&
+		    errno != EINVAL && errno != EPIPE) {
+			snprintf(r->err, sizeof(r->err), "RELEASE: %s",
+				 errname(errno));
+			break;
+		}
+	}
+	return NULL;
+}
+
+static bool t_stop_start_race(void *arg)
+{
+	struct dctx *c = arg;
+	struct race r = { .c = c };
+	uint64_t left = 0;
+	pthread_t th;
+	int i;
+	bool ok;
+
+	ok = dopen(c, 8, 4096) && set_timeout(c->fd, 100);
+	if (!ok || pthread_create(&th, NULL, race_reader, &r)) {
+		dclose(c);
+		return ok ? failf("pthread_create failed") : false;
+	}
+	for (i = 0; ok && i < 40 && !r.stop; i++) {
+		sleep_ms((unsigned int)(i % 7));
+		ok = EXPECT_OK(ioctl(c->fd, FPGADMA_IOC_STOP), "STOP") &&
+		     knob_read("inflight", &left);
+		if (ok && left)
+			ok = failf("%llu descriptors in flight after STOP %d",
+				   (unsigned long long)left, i);
+		ok = ok && EXPECT_OK(ioctl(c->fd, FPGADMA_IOC_START), "START");
+	}
+	r.stop = true;
+	pthread_join(th, NULL);
+	if (ok && r.err[0])
+		ok = failf("reader: %s", r.err);
+	if (ok && !r.records)
+		ok = failf("the reader got no record in 40 restarts");
+	/* After the races: a clean, checked stream. */
+	if (ok) {
+		ioctl(c->fd, FPGADMA_IOC_STOP);
+		reset_counts(c);
+		ok = set_timeout(c->fd, 3000) &&
+		     EXPECT_OK(ioctl(c->fd, FPGADMA_IOC_START), "START") &&
+		     pump(c, 100);
+	}
 	dclose(c);
 	return ok;
 }
@@ -559,6 +673,7 @@ int cmd_dmaengine(const char *dev)
 		{ "dmaengine.error-records", 30, t_error, false, false },
 		{ "dmaengine.starved-not-dropped", 30, t_starved, false, false },
 		{ "dmaengine.stop-in-flight-start", 60, t_stop_start, false, false },
+		{ "dmaengine.stop-start-race", 60, t_stop_start_race, false, false },
 		{ "dmaengine.set-ring", 60, t_set_ring, false, false },
 		{ "dmaengine.knobs-bad-input", 60, t_knobs_bad, false, false },
 		{ "dmaengine.unbind-fpgadma-streaming", 30, t_unbind_client, false, false },
