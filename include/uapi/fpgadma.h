@@ -230,8 +230,9 @@ struct fpgadma_timeout {
  * @starved:     times the device ran out of buffers while streaming, with
  *               the source held back rather than its data dropped (a
  *               flow-controlled link: the dmaengine engine, AXI-Stream);
- *               FPGADMA_CAP_STARVED. Engines that drop instead count
- *               @dropped and leave this 0.
+ *               FPGADMA_CAP_STARVED. Only engines that can tell report it
+ *               (dmaengine); the others leave it 0 and count drops in
+ *               @dropped.
  * @starved_ns:  total time of those episodes, the one going on included.
  * @reserved:    zero.
  */

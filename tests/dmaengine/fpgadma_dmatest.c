@@ -18,7 +18,8 @@
  * in order and fills each with the software model's pattern (64-bit word
  * k of production s is s ^ (k * MIX), word 0 is s; s counts completed
  * descriptors from 0 and restarts at terminate_all, so it equals the
- * record's sequence). Completions are signalled from a tasklet, as
+ * record's sequence). Completions are signalled from a tasklet (or, with
+ * the knob hardirq, from hard interrupt context by an irq_work), as
  * virt-dma providers do, through callback_result with result and residue.
  * Flow control: with no descriptor issued the source waits, it never drops.
  *
@@ -33,6 +34,7 @@
  *   error       N  the next N transfers fail (DMA_TRANS_WRITE_FAILED)
  *   delay_us    U  each transfer completes U us after it started
  *   paused      1  the source has no data: descriptors stay in flight
+ *   hardirq     1  callbacks from hard interrupt context, not a tasklet
  * Counters: produced (since the last terminate), completed, terminated,
  * inflight (descriptors submitted and not yet given back by a callback or
  * a terminate).
@@ -41,6 +43,7 @@
 #include <linux/dmaengine.h>
 #include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
+#include <linux/irq_work.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -92,10 +95,13 @@ struct fdt_desc {
  * @wq:         the source waits here.
  * @idle_wq:    synchronize waits here for @cur.
  * @tasklet:    calls the callbacks.
+ * @irq_work:   calls them from hard interrupt context (knob hardirq).
+ * @cb_lock:    one caller of callbacks at a time, in completion order.
  * @short_xfer: knob.
  * @error:      knob.
  * @delay_us:   knob.
  * @paused:     knob.
+ * @hardirq:    knob.
  * @completed:  counter.
  * @terminated: counter: descriptors terminate_all dropped.
  */
@@ -117,10 +123,14 @@ struct fdt {
 	wait_queue_head_t wq;
 	wait_queue_head_t idle_wq;
 	struct tasklet_struct tasklet;
+	struct irq_work irq_work;
+	/* serialises the callers of the callbacks */
+	spinlock_t cb_lock;
 	atomic_t short_xfer;
 	atomic_t error;
 	u32 delay_us;
 	u32 paused;
+	u32 hardirq;
 	atomic64_t completed;
 	atomic64_t terminated;
 };
@@ -239,7 +249,10 @@ static bool fdt_step(struct fdt *t)
 		list_add_tail(&d->node, &t->done);
 		spin_unlock_irq(&t->lock);
 		atomic64_inc(&t->completed);
-		tasklet_schedule(&t->tasklet);
+		if (READ_ONCE(t->hardirq))
+			irq_work_queue(&t->irq_work);
+		else
+			tasklet_schedule(&t->tasklet);
 	}
 	wake_up_all(&t->idle_wq);
 	return true;
@@ -258,16 +271,20 @@ static int fdt_thread(void *data)
 	return 0;
 }
 
-/* The callbacks, in completion order, as virt-dma's tasklet calls them. */
-static void fdt_tasklet(struct tasklet_struct *tl)
+/*
+ * The callbacks, in completion order, as virt-dma's tasklet calls them;
+ * from softirq or hard interrupt context.
+ */
+static void fdt_deliver(struct fdt *t)
 {
-	struct fdt *t = from_tasklet(t, tl, tasklet);
 	struct fdt_desc *d, *n;
+	unsigned long flags;
 	LIST_HEAD(done);
 
-	spin_lock_irq(&t->lock);
+	spin_lock_irqsave(&t->cb_lock, flags);
+	spin_lock(&t->lock);
 	list_splice_tail_init(&t->done, &done);
-	spin_unlock_irq(&t->lock);
+	spin_unlock(&t->lock);
 	list_for_each_entry_safe(d, n, &done, node) {
 		struct dmaengine_result res = {
 			.result = d->result,
@@ -281,6 +298,19 @@ static void fdt_tasklet(struct tasklet_struct *tl)
 			d->tx.callback(d->tx.callback_param);
 		kfree(d);
 	}
+	spin_unlock_irqrestore(&t->cb_lock, flags);
+}
+
+static void fdt_tasklet(struct tasklet_struct *tl)
+{
+	struct fdt *t = from_tasklet(t, tl, tasklet);
+
+	fdt_deliver(t);
+}
+
+static void fdt_irq_work(struct irq_work *work)
+{
+	fdt_deliver(container_of(work, struct fdt, irq_work));
 }
 
 /* ---- dma_device operations ----------------------------------------------- */
@@ -432,6 +462,7 @@ static void fdt_synchronize(struct dma_chan *chan)
 
 	wait_event(t->idle_wq, fdt_idle(t));
 	tasklet_kill(&t->tasklet);
+	irq_work_sync(&t->irq_work);
 }
 
 static int fdt_alloc_chan_resources(struct dma_chan *chan)
@@ -555,6 +586,21 @@ static ssize_t paused_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RW(paused);
 
+static ssize_t hardirq_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(dev_fdt(dev)->hardirq));
+}
+
+static ssize_t hardirq_store(struct device *dev, struct device_attribute *attr,
+			     const char *buf, size_t count)
+{
+	struct fdt *t = dev_fdt(dev);
+
+	return fdt_u32_store(t, &t->hardirq, 1, buf, count);
+}
+static DEVICE_ATTR_RW(hardirq);
+
 static ssize_t produced_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
 {
@@ -611,6 +657,7 @@ static struct attribute *fdt_attrs[] = {
 	&dev_attr_error.attr,
 	&dev_attr_delay_us.attr,
 	&dev_attr_paused.attr,
+	&dev_attr_hardirq.attr,
 	&dev_attr_produced.attr,
 	&dev_attr_completed.attr,
 	&dev_attr_terminated.attr,
@@ -642,6 +689,8 @@ static int fdt_probe(struct platform_device *pdev)
 	init_waitqueue_head(&t->wq);
 	init_waitqueue_head(&t->idle_wq);
 	tasklet_setup(&t->tasklet, fdt_tasklet);
+	t->irq_work = IRQ_WORK_INIT_HARD(fdt_irq_work);
+	spin_lock_init(&t->cb_lock);
 	atomic_set(&t->short_xfer, 0);
 	atomic_set(&t->error, 0);
 	atomic64_set(&t->completed, 0);
@@ -708,6 +757,7 @@ static void fdt_remove(struct platform_device *pdev)
 	fdt_terminate_all(&t->chan);
 	kthread_stop(t->thread);
 	tasklet_kill(&t->tasklet);
+	irq_work_sync(&t->irq_work);
 	/* May free t (fdt_release()) if no client holds the channel. */
 	dma_async_device_unregister(&t->dd);
 }
