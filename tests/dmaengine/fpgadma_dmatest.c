@@ -95,7 +95,8 @@ struct fdt_desc {
  * @wq:         the source waits here.
  * @idle_wq:    synchronize waits here for @cur.
  * @tasklet:    calls the callbacks.
- * @irq_work:   calls them from hard interrupt context (knob hardirq).
+ * @irq_work:   calls them from hard interrupt context (knob hardirq;
+ *              on PREEMPT_RT from the irq_work thread).
  * @cb_lock:    one caller of callbacks at a time, in completion order.
  * @short_xfer: knob.
  * @error:      knob.
@@ -689,7 +690,12 @@ static int fdt_probe(struct platform_device *pdev)
 	init_waitqueue_head(&t->wq);
 	init_waitqueue_head(&t->idle_wq);
 	tasklet_setup(&t->tasklet, fdt_tasklet);
-	t->irq_work = IRQ_WORK_INIT_HARD(fdt_irq_work);
+	/*
+	 * Not _HARD: in hard interrupt context, except on PREEMPT_RT, where
+	 * it runs in a thread as a provider's (force-threaded) interrupt
+	 * handler would.
+	 */
+	t->irq_work = IRQ_WORK_INIT(fdt_irq_work);
 	spin_lock_init(&t->cb_lock);
 	atomic_set(&t->short_xfer, 0);
 	atomic_set(&t->error, 0);
