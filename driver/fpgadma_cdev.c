@@ -115,7 +115,7 @@ static long fpgadma_ioc_info(struct fpgadma_dev *fdev, void __user *arg)
 	info.caps = FPGADMA_CAP_STREAM | FPGADMA_CAP_COPY | FPGADMA_CAP_POLL |
 		    FPGADMA_CAP_TIMEOUT | FPGADMA_CAP_RECONFIG |
 		    FPGADMA_CAP_EXCHANGE | FPGADMA_CAP_MEMORY |
-		    FPGADMA_CAP_SHARED;
+		    FPGADMA_CAP_SHARED | FPGADMA_CAP_STARVED;
 	if (fdev->info.coalesce)
 		info.caps |= FPGADMA_CAP_COALESCE;
 	info.buf_count = fdev->bufs->count;
@@ -433,6 +433,7 @@ static long fpgadma_ioc_get_stats(struct fpgadma_dev *fdev, void __user *arg)
 	st.done = fpgadma_ring_n_done(ring);
 	st.user = ring->n_user;
 	st.streaming = ring->streaming;
+	fpgadma_starved_get(fdev, &st.starved, &st.starved_ns);
 	spin_unlock_irq(&fdev->ring_lock);
 	st.irqs = atomic64_read(&fdev->irqs);
 

@@ -113,10 +113,13 @@ struct fpgadma_shm {
  * struct fpgadma_dev - one fpgadma device (/dev/fpgadmaN)
  * @dev:         the class device; its release frees this structure.
  * @cdev:        the character device.
- * @parent:      the bus device, used for DMA (reference held).
+ * @parent:      the bus device (reference held).
+ * @dma_dev:     the device that does the DMA, for which the buffers are
+ *               allocated: the engine's info.dma_dev, else @parent
+ *               (reference held).
  * @engine:      the engine.
  * @engine_data: the engine's private state.
- * @irq:         interrupt number.
+ * @irq:         interrupt number, or 0: the engine has no interrupt.
  * @map_inode:   its address space gathers every mapping of the buffers,
  *               from any open file, so that removal can zap them.
  * @lock:        protects @bufs, @ring_mem, @dead, @wedged and ring
@@ -150,6 +153,11 @@ struct fpgadma_shm {
  *               buffers, so they are neither reused nor freed.
  * @irqs:        interrupts handled.
  * @dev_errors:  errors the engine reported outside a completion.
+ * @starving:    the engine has no buffer to fill while streaming (an
+ *               episode of starvation is on); ring_lock.
+ * @starved:     episodes of starvation since probe; ring_lock.
+ * @starved_ns:  their total length, ended episodes only; ring_lock.
+ * @starved_at:  when the episode on began (CLOCK_MONOTONIC); ring_lock.
  * @limits:      what a ring configuration may ask for.
  * @lat:         interrupt-to-wakeup latency histogram (fpgadma_stats.c).
  * @debugfs:     the device's debugfs directory, or NULL or an ERR_PTR().
@@ -159,6 +167,7 @@ struct fpgadma_dev {
 	struct device dev;
 	struct cdev cdev;
 	struct device *parent;
+	struct device *dma_dev;
 	const struct fpgadma_engine *engine;
 	void *engine_data;
 	int irq;
@@ -192,6 +201,10 @@ struct fpgadma_dev {
 	bool wedged;
 	atomic64_t irqs;
 	atomic64_t dev_errors;
+	bool starving;
+	u64 starved;
+	u64 starved_ns;
+	u64 starved_at;
 
 	struct fpgadma_ring_limits limits;
 	struct fpgadma_engine_info info;
@@ -238,6 +251,7 @@ int fpgadma_set_ring(struct fpgadma_dev *fdev, u32 count, u32 size,
 int fpgadma_stream_start(struct fpgadma_dev *fdev, struct file *owner,
 			 bool copy_mode, bool shared);
 int fpgadma_stream_stop(struct fpgadma_dev *fdev);
+void fpgadma_starved_get(struct fpgadma_dev *fdev, u64 *events, u64 *ns);
 int fpgadma_give_back(struct fpgadma_dev *fdev, struct file *filp,
 		      const u32 *gen, const u32 *index, u32 n);
 const struct fpgadma_xfer *fpgadma_xfers(struct fpgadma_dev *fdev,

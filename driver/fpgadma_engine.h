@@ -38,7 +38,9 @@ struct fpgadma_dev;
  * @regmap: the registers as a regmap (e.g. given by a parent device), or
  *          NULL. An engine uses what it needs and fails its probe with
  *          -ENODEV if that is missing.
- * @irq:    the interrupt.
+ * @irq:    the interrupt, or 0 if the device has none (then the engine
+ *          has no @irq operation and learns of completions another way,
+ *          e.g. from the callbacks of a dmaengine channel).
  */
 struct fpgadma_hw {
 	struct device *dev;
@@ -57,6 +59,11 @@ struct fpgadma_hw {
  * @def_count:   default number of buffers.
  * @def_size:    default buffer size (a multiple of PAGE_SIZE).
  * @coalesce:    it implements ->set_coalesce on this hardware.
+ * @dma_dev:     the device that does the DMA: the buffers are allocated,
+ *               mapped and synced for it. NULL (the default): @hw->dev.
+ *               An engine that drives another driver's DMA controller
+ *               (a dmaengine channel) names that controller's device here;
+ *               the core holds a reference on it while buffers live.
  */
 struct fpgadma_engine_info {
 	u32 max_count;
@@ -66,6 +73,7 @@ struct fpgadma_engine_info {
 	u32 def_count;
 	u32 def_size;
 	bool coalesce;
+	struct device *dma_dev;
 };
 
 /**
@@ -121,6 +129,9 @@ struct fpgadma_done {
  *                hardware cannot do.
  * @irq:          interrupt handler; report with fpgadma_report_*(). Return
  *                IRQ_NONE if the device did not interrupt (shared line).
+ *                Optional: an engine without one needs no interrupt from
+ *                the bus glue (hw->irq may be 0); one with it fails to
+ *                probe without an interrupt.
  */
 struct fpgadma_engine_ops {
 	int (*probe)(struct fpgadma_dev *fdev, const struct fpgadma_hw *hw,
@@ -155,5 +166,6 @@ void fpgadma_report_done(struct fpgadma_dev *fdev,
 			 const struct fpgadma_done *done, u32 n);
 void fpgadma_report_lost(struct fpgadma_dev *fdev, u32 n);
 void fpgadma_report_error(struct fpgadma_dev *fdev);
+void fpgadma_report_starved(struct fpgadma_dev *fdev, bool starved);
 
 #endif /* FPGADMA_ENGINE_H */

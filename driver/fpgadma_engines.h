@@ -10,5 +10,6 @@
 
 extern const struct fpgadma_engine fpgadma_edu_engine;
 extern const struct fpgadma_engine fpgadma_stream_engine;
+extern const struct fpgadma_engine fpgadma_dmaengine_engine;
 
 #endif /* FPGADMA_ENGINES_H */

@@ -40,6 +40,7 @@ const struct fpgadma_engine *const fpgadma_pci_default_engine =
 /* Device-tree nodes (docs/devicetree.md). */
 const struct of_device_id fpgadma_of_ids[] = {
 	{ .compatible = "fpgadma,stream-1.0", .data = &fpgadma_stream_engine },
+	{ .compatible = "fpgadma,dmaengine-1.0", .data = &fpgadma_dmaengine_engine },
 	{ }
 };
 MODULE_DEVICE_TABLE(of, fpgadma_of_ids);
@@ -47,6 +48,8 @@ MODULE_DEVICE_TABLE(of, fpgadma_of_ids);
 /* Platform devices by name, e.g. those of the software model. */
 const struct platform_device_id fpgadma_platform_ids[] = {
 	{ .name = "fpgadma-stream", FPGADMA_ENGINE_DATA(fpgadma_stream_engine) },
+	/* A dmaengine client found by a dma_slave_map (tests/dmaengine/). */
+	{ .name = "fpgadma-dmaengine", FPGADMA_ENGINE_DATA(fpgadma_dmaengine_engine) },
 	{ }
 };
 MODULE_DEVICE_TABLE(platform, fpgadma_platform_ids);

@@ -217,6 +217,60 @@ void fpgadma_report_error(struct fpgadma_dev *fdev)
 	atomic64_inc(&fdev->dev_errors);
 }
 
+/* End an episode of starvation, if one is on. ring_lock held. */
+static void fpgadma_starved_end(struct fpgadma_dev *fdev, u64 now)
+{
+	lockdep_assert_held(&fdev->ring_lock);
+	if (!fdev->starving)
+		return;
+	fdev->starving = false;
+	fdev->starved_ns += now - fdev->starved_at;
+}
+
+/**
+ * fpgadma_report_starved() - the device has, or again has, buffers to fill
+ * @fdev:    the device.
+ * @starved: true: the engine has no buffer left to fill while streaming
+ *           (the consumer holds them all): the source is held back, which
+ *           on a flow-controlled link (AXI-Stream) loses no data. false:
+ *           it has a buffer again.
+ *
+ * Counted as episodes and their total time (FPGADMA_IOC_GET_STATS
+ * starved, starved_ns), apart from drops. Repeated reports of the same
+ * state count once; reports while the stream is stopped are ignored, and
+ * stopping ends an episode. Any context.
+ */
+void fpgadma_report_starved(struct fpgadma_dev *fdev, bool starved)
+{
+	unsigned long flags;
+	u64 now = ktime_get_ns();
+
+	spin_lock_irqsave(&fdev->ring_lock, flags);
+	if (!starved) {
+		fpgadma_starved_end(fdev, now);
+	} else if (fdev->ring.streaming && !fdev->starving) {
+		fdev->starving = true;
+		fdev->starved++;
+		fdev->starved_at = now;
+	}
+	spin_unlock_irqrestore(&fdev->ring_lock, flags);
+}
+
+/**
+ * fpgadma_starved_get() - starvation counters, the episode on included
+ * @fdev:   the device; ring_lock held.
+ * @events: episodes.
+ * @ns:     their total length in nanoseconds.
+ */
+void fpgadma_starved_get(struct fpgadma_dev *fdev, u64 *events, u64 *ns)
+{
+	lockdep_assert_held(&fdev->ring_lock);
+	*events = fdev->starved;
+	*ns = fdev->starved_ns;
+	if (fdev->starving)
+		*ns += ktime_get_ns() - fdev->starved_at;
+}
+
 /*
  * Stop the engine. On success (or if the device is gone) the device does
  * not touch the buffers any more; otherwise they are quarantined until a
@@ -231,7 +285,8 @@ static int fpgadma_engine_stop(struct fpgadma_dev *fdev)
 	ret = fdev->engine->ops.stop(fdev);
 	mutex_unlock(&fdev->queue_lock);
 	/* A completion interrupt may still be finishing on another CPU. */
-	synchronize_irq(fdev->irq);
+	if (fdev->irq > 0)
+		synchronize_irq(fdev->irq);
 	if (ret == -ENODEV)
 		ret = 0;
 	if (ret && !fdev->wedged)
@@ -285,9 +340,9 @@ int fpgadma_set_ring(struct fpgadma_dev *fdev, u32 count, u32 size, u32 kind)
 	xfer = kvcalloc(count, sizeof(*xfer), GFP_KERNEL);
 	shm = fpgadma_shm_alloc(count);
 	if (kind == FPGADMA_RING_MEM_AUTO)
-		kind = mem_param ?: fpgadma_mem_default(fdev->parent);
+		kind = mem_param ?: fpgadma_mem_default(fdev->dma_dev);
 	bufs = mem && xfer && shm ?
-	       fpgadma_bufs_alloc(fdev->parent, count, size, kind) : NULL;
+	       fpgadma_bufs_alloc(fdev->dma_dev, count, size, kind) : NULL;
 	if (!bufs) {
 		fpgadma_shm_put(shm);
 		kvfree(xfer);
@@ -407,6 +462,7 @@ int fpgadma_stream_stop(struct fpgadma_dev *fdev)
 	ret = fpgadma_engine_stop(fdev);
 
 	spin_lock_irq(&fdev->ring_lock);
+	fpgadma_starved_end(fdev, ktime_get_ns());
 	fpgadma_ring_stop(&fdev->ring);
 	fdev->gen++;
 	fdev->owner = NULL;
@@ -482,6 +538,7 @@ static void fpgadma_dev_release(struct device *dev)
 	kvfree(fdev->ring_mem);
 	if (!IS_ERR_OR_NULL(fdev->map_inode))
 		fpgadma_map_inode_put(fdev->map_inode);
+	put_device(fdev->dma_dev);
 	put_device(fdev->parent);
 	kfree(fdev);
 }
@@ -528,7 +585,7 @@ struct fpgadma_dev *fpgadma_create(const struct fpgadma_hw *hw,
 
 	fdev->parent = get_device(parent);
 	fdev->engine = engine;
-	fdev->irq = hw->irq;
+	fdev->irq = engine->ops.irq ? hw->irq : 0;
 	mutex_init(&fdev->lock);
 	mutex_init(&fdev->read_lock);
 	mutex_init(&fdev->queue_lock);
@@ -556,10 +613,17 @@ struct fpgadma_dev *fpgadma_create(const struct fpgadma_hw *hw,
 		goto err_put;
 	}
 
+	ret = -ENXIO;
+	if (engine->ops.irq && hw->irq <= 0) {
+		dev_err(parent, "%s engine: no interrupt\n", engine->name);
+		goto err_put;
+	}
 	fdev->info.max_count = max_buf_count;
 	ret = engine->ops.probe(fdev, hw, &fdev->info);
 	if (ret)
 		goto err_put;
+	/* The buffers are for the device that does the DMA. */
+	fdev->dma_dev = get_device(fdev->info.dma_dev ?: parent);
 	if (!engine->ops.set_coalesce)
 		fdev->info.coalesce = false;
 	fpgadma_set_limits(fdev);
@@ -574,10 +638,12 @@ struct fpgadma_dev *fpgadma_create(const struct fpgadma_hw *hw,
 		goto err_engine;
 	}
 
-	ret = request_irq(fdev->irq, fpgadma_irq, IRQF_SHARED,
-			  dev_name(&fdev->dev), fdev);
-	if (ret)
-		goto err_engine;
+	if (fdev->irq > 0) {
+		ret = request_irq(fdev->irq, fpgadma_irq, IRQF_SHARED,
+				  dev_name(&fdev->dev), fdev);
+		if (ret)
+			goto err_engine;
+	}
 
 	cdev_init(&fdev->cdev, &fpgadma_fops);
 	fdev->cdev.owner = THIS_MODULE;
@@ -593,7 +659,8 @@ struct fpgadma_dev *fpgadma_create(const struct fpgadma_hw *hw,
 	return fdev;
 
 err_free_irq:
-	free_irq(fdev->irq, fdev);
+	if (fdev->irq > 0)
+		free_irq(fdev->irq, fdev);
 err_engine:
 	if (engine->ops.remove)
 		engine->ops.remove(fdev);
@@ -645,7 +712,8 @@ void fpgadma_destroy(struct fpgadma_dev *fdev)
 	mutex_unlock(&fdev->lock);
 	wake_up_interruptible_poll(&fdev->wq, EPOLLERR | EPOLLHUP);
 
-	free_irq(fdev->irq, fdev);
+	if (fdev->irq > 0)
+		free_irq(fdev->irq, fdev);
 	if (fdev->engine->ops.remove)
 		fdev->engine->ops.remove(fdev);
 	cdev_device_del(&fdev->cdev, &fdev->dev);

@@ -5,7 +5,12 @@
  * window, an interrupt and optionally a memory-region for the buffers;
  * dts/ and docs/devicetree.md), or a platform device without a register
  * window whose parent provides the registers as a regmap (the software
- * model in tests/model/, or the child of an MFD-style parent driver).
+ * model in tests/model/, or the child of an MFD-style parent driver), or
+ * a node or device with neither, whose engine finds its hardware itself
+ * (compatible "fpgadma,dmaengine-1.0": a dmaengine channel named "rx").
+ * Registers and interrupt are the engine's business: the glue passes what
+ * the device has, and the engine (or, for an engine with an interrupt
+ * handler, the core) refuses what lacks its part.
  */
 #include <linux/mod_devicetable.h>
 #include <linux/module.h>
@@ -40,7 +45,10 @@ static int fpgadma_platform_rmem(struct device *dev)
 	return devm_add_action_or_reset(dev, fpgadma_rmem_release, dev);
 }
 
-/* The registers: the device's own window, or its parent's regmap. */
+/*
+ * The registers: the device's own window, or its parent's regmap, or none
+ * (both NULL: an engine that needs registers fails its probe).
+ */
 static int fpgadma_platform_regs(struct platform_device *pdev,
 				 struct fpgadma_hw *hw)
 {
@@ -50,9 +58,6 @@ static int fpgadma_platform_regs(struct platform_device *pdev,
 	}
 	hw->regmap = pdev->dev.parent ?
 		     dev_get_regmap(pdev->dev.parent, NULL) : NULL;
-	if (!hw->regmap)
-		return dev_err_probe(&pdev->dev, -ENODEV,
-				     "no register window and no parent regmap\n");
 	return 0;
 }
 
@@ -71,9 +76,13 @@ static int fpgadma_platform_probe(struct platform_device *pdev)
 	ret = fpgadma_platform_regs(pdev, &hw);
 	if (ret)
 		return ret;
-	hw.irq = platform_get_irq(pdev, 0);
-	if (hw.irq < 0)
+	/* Required by the core only for an engine with an interrupt handler. */
+	hw.irq = engine->ops.irq ? platform_get_irq(pdev, 0) :
+		 platform_get_irq_optional(pdev, 0);
+	if (hw.irq == -EPROBE_DEFER || (hw.irq < 0 && engine->ops.irq))
 		return hw.irq;
+	if (hw.irq < 0)
+		hw.irq = 0;
 	ret = fpgadma_platform_rmem(&pdev->dev);
 	if (ret)
 		return ret;

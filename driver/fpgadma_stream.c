@@ -290,8 +290,10 @@ static struct regmap *fse_regmap(const struct fpgadma_hw *hw)
 {
 	if (hw->regmap)
 		return hw->regmap;
-	if (!hw->regs)
+	if (!hw->regs) {
+		dev_err(hw->dev, "no register window and no parent regmap\n");
 		return ERR_PTR(-ENODEV);
+	}
 	return devm_regmap_init_mmio(hw->dev, hw->regs, &fse_regmap_config);
 }
 

@@ -6,10 +6,21 @@
 # files are extracted once into TOOLS_DIR), and check what came out:
 #  - every dts/*.dts (a board) compiles with the kernel's default dtc
 #    warnings, and so does every dts/*.dtso (an overlay, dtc -@);
-#  - the fpgadma node of each: compatible is the one the driver matches
-#    (driver/fpgadma_ids.c), reg covers the register block
-#    (FSE_REG_SPAN, include/hw/fpgadma_stream_regs.h), one interrupt
-#    that is a GIC SPI, level high; a memory-region is a shared-dma-pool.
+#  - the fpgadma node of each (the child of the FPGA region whose
+#    compatible is "fpgadma,..."): its compatible is one the driver
+#    matches (driver/fpgadma_ids.c);
+#  - a stream engine node ("fpgadma,stream-1.0"): reg covers the
+#    register block (FSE_REG_SPAN, include/hw/fpgadma_stream_regs.h), one
+#    interrupt that is a GIC SPI, level high; a memory-region is a
+#    shared-dma-pool;
+#  - a dmaengine node ("fpgadma,dmaengine-1.0"): neither reg nor
+#    interrupts; dma-names is "rx" and dmas names an AXI DMA or MCDMA
+#    node with what the kernel's xlnx,axi-dma binding requires
+#    (Documentation/devicetree/bindings/dma/xilinx/xilinx_dma.txt: reg,
+#    #dma-cells = <1>, xlnx,addrwidth, clocks with "s_axi_lite_aclk"),
+#    and its S2MM channel: specifier 1 (AXI DMA) or 16..31 (MCDMA), a child
+#    "xlnx,axi-dma-s2mm-channel" with xlnx,datawidth 32..1024 (a power of
+#    two) and one level-high GIC SPI.
 # Any warning or failed check is a finding: one line each on stdout.
 # Exit status: 0 clean, 1 findings, 2 could not run.
 # Usage: scripts/dts-check.sh OUT_DIR TOOLS_DIR
@@ -45,10 +56,11 @@ fi
 dtc_flags=(-q -Wno-interrupt_provider -Wno-unique_unit_address
 	-Wno-unit_address_vs_reg -Wno-avoid_unnecessary_addr_size
 	-Wno-alias_paths -Wno-graph_child_address -Wno-simple_bus_reg)
-compat=$(sed -n 's/.*\.compatible = "\([^"]*\)".*/\1/p' driver/fpgadma_ids.c)
+compat=$(sed -n 's/.*\.compatible = "\([^"]*\)".*fpgadma_stream_engine.*/\1/p' driver/fpgadma_ids.c)
+dcompat=$(sed -n 's/.*\.compatible = "\([^"]*\)".*fpgadma_dmaengine_engine.*/\1/p' driver/fpgadma_ids.c)
 span=$(sed -n 's/^#define FSE_REG_SPAN[[:space:]]*\(0x[0-9a-fA-F]*\).*/\1/p' \
 	include/hw/fpgadma_stream_regs.h)
-[[ -n $compat && -n $span ]] || {
+[[ -n $compat && -n $dcompat && -n $span ]] || {
 	echo "cannot find the driver's compatible or FSE_REG_SPAN"; exit 2; }
 
 n=0
@@ -85,6 +97,63 @@ check_node() {
 	fi
 }
 
+# check_dmaengine DTB NODE FILE REGION: a dmaengine node and the AXI DMA
+# (in REGION) whose S2MM channel it names.
+check_dmaengine() {
+	local dtb=$1 node=$2 f=$3 region=$4 dmas names prov='' c dc ch='' w irq
+	for c in reg interrupts; do
+		fdtget "$dtb" "$node" "$c" > /dev/null 2>&1 &&
+			finding "$f" "$node: has $c (the DMA controller has them)"
+	done
+	names=$(fdtget "$dtb" "$node" dma-names 2> /dev/null)
+	[[ $names == rx ]] || finding "$f" "$node: dma-names '$names' is not \"rx\""
+	read -ra dmas <<< "$(fdtget -t u "$dtb" "$node" dmas 2> /dev/null)"
+	if ((${#dmas[@]} != 2)); then
+		finding "$f" "$node: dmas '${dmas[*]}' is not one <&dma channel>"
+		return
+	fi
+	for c in $(fdtget -l "$dtb" "$region"); do
+		[[ $(fdtget -t u "$dtb" "$region/$c" phandle 2> /dev/null) == "${dmas[0]}" ]] &&
+			prov=$region/$c
+	done
+	if [[ -z $prov ]]; then
+		finding "$f" "$node: dmas does not name a node of $region"
+		return
+	fi
+	dc=$(fdtget "$dtb" "$prov" compatible)
+	case $dc in
+	xlnx,axi-dma-1.00.a) ((dmas[1] == 1)) ||
+		finding "$f" "$node: channel ${dmas[1]} of an AXI DMA is not S2MM (1)" ;;
+	xlnx,axi-mcdma-1.00.a) ((dmas[1] >= 16 && dmas[1] <= 31)) ||
+		finding "$f" "$node: channel ${dmas[1]} of an MCDMA is not S2MM (16..31)" ;;
+	*) finding "$f" "$prov: compatible '$dc' is not xlnx,axi-dma-1.00.a or xlnx,axi-mcdma-1.00.a"
+	   return ;;
+	esac
+	[[ $(fdtget "$dtb" "$prov" '#dma-cells' 2> /dev/null) == 1 ]] ||
+		finding "$f" "$prov: #dma-cells is not 1"
+	for c in reg xlnx,addrwidth clocks; do
+		fdtget "$dtb" "$prov" "$c" > /dev/null 2>&1 ||
+			finding "$f" "$prov: no $c (required by the xlnx,axi-dma binding)"
+	done
+	fdtget "$dtb" "$prov" clock-names 2> /dev/null | grep -qw s_axi_lite_aclk ||
+		finding "$f" "$prov: clock-names lacks s_axi_lite_aclk"
+	for c in $(fdtget -l "$dtb" "$prov"); do
+		[[ $(fdtget "$dtb" "$prov/$c" compatible 2> /dev/null) == xlnx,axi-dma-s2mm-channel ]] &&
+			ch=$prov/$c
+	done
+	if [[ -z $ch ]]; then
+		finding "$f" "$prov: no xlnx,axi-dma-s2mm-channel child"
+		return
+	fi
+	w=$(fdtget -t u "$dtb" "$ch" xlnx,datawidth 2> /dev/null)
+	if ! [[ $w =~ ^[0-9]+$ ]] || ! ((w >= 32 && w <= 1024 && (w & (w - 1)) == 0)); then
+		finding "$f" "$ch: xlnx,datawidth '$w' is not 32..1024, a power of two"
+	fi
+	irq=$(fdtget "$dtb" "$ch" interrupts 2> /dev/null)
+	[[ $irq =~ ^0\ [0-9]+\ 4$ ]] ||
+		finding "$f" "$ch: interrupts '$irq' is not one GIC SPI, level high"
+}
+
 shopt -s nullglob
 for f in dts/*.dts dts/*.dtso; do
 	base=${f##*/}
@@ -104,18 +173,21 @@ for f in dts/*.dts dts/*.dtso; do
 		while IFS= read -r l; do finding "$f" "dtc: $l"; done < "$out/$base.dtc.log"
 		continue
 	fi
-	if [[ $f == *.dtso ]]; then
-		node=$(fdtget -l "$dtb" /fragment@0/__overlay__ | grep -m1 '^dma@')
-		node=/fragment@0/__overlay__/$node
-	else
-		node=$(fdtget -l "$dtb" /fpga-full | grep -m1 '^dma@')
-		node=/fpga-full/$node
-	fi
-	if [[ $node == */ ]]; then
-		finding "$f" "no fpgadma node (dma@...) in the FPGA region"
+	region=/fpga-full
+	[[ $f == *.dtso ]] && region=/fragment@0/__overlay__
+	node=
+	for c in $(fdtget -l "$dtb" "$region"); do
+		[[ $(fdtget "$dtb" "$region/$c" compatible 2> /dev/null) == fpgadma,* ]] &&
+			node=$region/$c && break
+	done
+	if [[ -z $node ]]; then
+		finding "$f" "no fpgadma node (compatible \"fpgadma,...\") in the FPGA region"
 		continue
 	fi
-	check_node "$dtb" "$node" "$f"
+	case $(fdtget "$dtb" "$node" compatible) in
+	"$dcompat") check_dmaengine "$dtb" "$node" "$f" "$region" ;;
+	*) check_node "$dtb" "$node" "$f" ;;
+	esac
 	echo "dts-check: $f: $node ok" >&2
 done
 ((n == 0))

@@ -65,7 +65,7 @@ findings() { grep -cE '(^|: )(warning|error|ERROR|WARNING|CHECK|style|performanc
 # Makefile uses (tests/host compiles kernel code against a shim); not
 # tests/model/, a kernel module (checkpatch and sparse above).
 user_c_files() {
-	find tests userlib bench -path tests/model -prune -o -name '*.c' -type f -print \
+	find tests userlib bench \( -path tests/model -o -path tests/dmaengine \) -prune -o -name '*.c' -type f -print \
 		2>/dev/null | LC_ALL=C sort
 }
 user_c_flags() {
@@ -109,7 +109,7 @@ lint_checkpatch() {
 	fi
 	local cp=(perl "$cache/scripts/checkpatch.pl" --no-tree --strict --terse
 		  --show-types --no-summary -f)
-	for f in driver/*.[ch] tests/model/*.c include/uapi/*.h; do
+	for f in driver/*.[ch] tests/model/*.c tests/dmaengine/*.c include/uapi/*.h; do
 		# Kbuild's generated file, not ours.
 		[[ $f == *.mod.c || $f == driver/compat.h ]] || files+=("$f")
 	done
@@ -144,13 +144,15 @@ lint_sparse() {
 	# Same layout as the tree: the Kbuilds add -I$(src)/../include and
 	# -I$(src)/../../include.
 	rm -rf "$tree"
-	mkdir -p "$tree/driver" "$tree/tests/model" "$tree/include"
+	mkdir -p "$tree/driver" "$tree/tests/model" "$tree/tests/dmaengine" "$tree/include"
 	cp driver/Kbuild driver/Makefile driver/*.[ch] "$tree/driver/"
 	cp tests/model/Kbuild tests/model/Makefile tests/model/*.c "$tree/tests/model/"
-	rm -f "$tree"/driver/*.mod.c "$tree"/tests/model/*.mod.c
+	cp tests/dmaengine/Kbuild tests/dmaengine/Makefile tests/dmaengine/*.c "$tree/tests/dmaengine/"
+	rm -f "$tree"/driver/*.mod.c "$tree"/tests/model/*.mod.c "$tree"/tests/dmaengine/*.mod.c
 	cp -r include/. "$tree/include/"
 	if ! { make -C "$tree/driver" KDIR="$kdir" C=2 CHECK=sparse &&
-	       make -C "$tree/tests/model" KDIR="$kdir" C=2 CHECK=sparse; } > "$log.raw" 2>&1; then
+	       make -C "$tree/tests/model" KDIR="$kdir" C=2 CHECK=sparse &&
+	       make -C "$tree/tests/dmaengine" KDIR="$kdir" C=2 CHECK=sparse; } > "$log.raw" 2>&1; then
 		sed "s|$tree/||g" "$log.raw" > "$log"
 		fail sparse "$log" "build failed"
 		return

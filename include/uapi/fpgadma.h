@@ -73,6 +73,7 @@
 #define FPGADMA_CAP_EXCHANGE	(1U << 6)	/* FPGADMA_IOC_EXCHANGE */
 #define FPGADMA_CAP_MEMORY	(1U << 7)	/* FPGADMA_RING_MEM_* kinds */
 #define FPGADMA_CAP_SHARED	(1U << 8)	/* shared rings: FPGADMA_IOC_SHM_* */
+#define FPGADMA_CAP_STARVED	(1U << 9)	/* fpgadma_stats.starved{,_ns} */
 
 /* fpgadma_info.flags */
 #define FPGADMA_INFO_STREAMING	(1U << 0)	/* a consumer is streaming */
@@ -229,6 +230,13 @@ struct fpgadma_timeout {
  * @done:        buffers waiting for the reader now.
  * @user:        buffers held by the user now.
  * @streaming:   1 if a consumer is streaming.
+ * @starved:     times the device ran out of buffers while streaming, with
+ *               the source held back rather than its data dropped (a
+ *               flow-controlled link: the dmaengine engine, AXI-Stream);
+ *               FPGADMA_CAP_STARVED. Only engines that can tell report it
+ *               (dmaengine); the others leave it 0 and count drops in
+ *               @dropped.
+ * @starved_ns:  total time of those episodes, the one going on included.
  * @reserved:    zero.
  */
 struct fpgadma_stats {
@@ -243,7 +251,9 @@ struct fpgadma_stats {
 	__u32 done;
 	__u32 user;
 	__u32 streaming;
-	__u64 reserved[4];
+	__u64 starved;
+	__u64 starved_ns;
+	__u64 reserved[2];
 };
 
 /**

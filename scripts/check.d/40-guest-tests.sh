@@ -26,3 +26,17 @@ else
 	fail "build:model: see $OUT/model.log"
 	tail -30 "$OUT/model.log"
 fi
+
+# The test-only dmaengine provider the dmaengine engine streams from.
+if make -C tests/dmaengine KDIR="$KDIR" W=1 > "$OUT/dmatest.log" 2>&1; then
+	if grep -q 'warning:' "$OUT/dmatest.log"; then
+		fail "build:dmatest-W1: warnings (see $OUT/dmatest.log)"
+		grep 'warning:' "$OUT/dmatest.log" | head -20
+	else
+		pass "build:dmatest-W1"
+		cp tests/dmaengine/fpgadma_dmatest.ko "$STAGE/"
+	fi
+else
+	fail "build:dmatest: see $OUT/dmatest.log"
+	tail -30 "$OUT/dmatest.log"
+fi

@@ -105,7 +105,7 @@ else
 fi
 # The software model (tests/model/, fpgadma_model.ko) is a test double:
 # no package ships it, not even as DKMS source.
-shipped=$(for p in "${pkgs[@]}"; do dpkg -L "$p"; done | grep -E 'fpgadma_model|/tests/' || true)
+shipped=$(for p in "${pkgs[@]}"; do dpkg -L "$p"; done | grep -E 'fpgadma_model|fpgadma_dmatest|/tests/' || true)
 if [[ -n $shipped ]]; then
 	fail "pkg:no-model: packaged: ${shipped//$'\n'/ }"
 else

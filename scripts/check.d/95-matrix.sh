@@ -88,14 +88,15 @@ build() {
 	local label=$1 kver=$2 m name log n checked sparse=sparse
 	[[ -n $kentry ]] && sparse=/opt/sparse-sid/usr/bin/sparse
 	rm -rf "$dir/driver" "$dir/tests" "$dir/include"
-	mkdir -p "$dir/driver" "$dir/tests/model" "$dir/include"
+	mkdir -p "$dir/driver" "$dir/tests/model" "$dir/tests/dmaengine" "$dir/include"
 	# A copy laid out like the tree (the Kbuilds find include/ by
 	# $(src)/../include and $(src)/../../include).
 	cp driver/Kbuild driver/Makefile driver/*.[ch] "$dir/driver/"
 	cp tests/model/Kbuild tests/model/Makefile tests/model/*.c "$dir/tests/model/"
-	rm -f "$dir"/driver/*.mod.c "$dir"/tests/model/*.mod.c
+	cp tests/dmaengine/Kbuild tests/dmaengine/Makefile tests/dmaengine/*.c "$dir/tests/dmaengine/"
+	rm -f "$dir"/driver/*.mod.c "$dir"/tests/model/*.mod.c "$dir"/tests/dmaengine/*.mod.c
 	cp -r include/. "$dir/include/"
-	for m in module:driver model:tests/model; do
+	for m in module:driver model:tests/model dmatest:tests/dmaengine; do
 		name=${m%%:*}
 		log=$dir/$name.log
 		if ! kmake "$dir" "${m#*:}" W=1 > "$log" 2>&1; then
@@ -136,9 +137,10 @@ boot() {
 	cp -a "$STAGE" "$dir/stage"
 	cp "$dir/driver/fpgadma.ko" "$dir/stage/fpgadma.ko"
 	cp "$dir/tests/model/fpgadma_model.ko" "$dir/stage/fpgadma_model.ko"
+	cp "$dir/tests/dmaengine/fpgadma_dmatest.ko" "$dir/stage/fpgadma_dmatest.ko"
 	# The suite insmods both with nothing before them: they must need no
 	# modular part of the kernel.
-	for m in driver/fpgadma.ko tests/model/fpgadma_model.ko; do
+	for m in driver/fpgadma.ko tests/model/fpgadma_model.ko tests/dmaengine/fpgadma_dmatest.ko; do
 		dep=$(modinfo -F depends "$dir/$m")
 		[[ -z $dep ]] || fail "$label:vm:deps: ${m##*/} needs modules $dep, not staged"
 	done

@@ -60,12 +60,13 @@ pass "debug:build:kernel"
 # $(src)/../include).
 src=${DEBUG_DRIVER_DIR:-driver}
 rm -rf "$ddir/driver" "$ddir/tests" "$ddir/include"
-mkdir -p "$ddir/driver" "$ddir/tests/model" "$ddir/include"
+mkdir -p "$ddir/driver" "$ddir/tests/model" "$ddir/tests/dmaengine" "$ddir/include"
 cp "$src"/Kbuild "$src"/Makefile "$src"/*.[ch] "$ddir/driver/"
 cp tests/model/Kbuild tests/model/Makefile tests/model/*.c "$ddir/tests/model/"
-rm -f "$ddir"/driver/*.mod.c "$ddir"/tests/model/*.mod.c
+cp tests/dmaengine/Kbuild tests/dmaengine/Makefile tests/dmaengine/*.c "$ddir/tests/dmaengine/"
+rm -f "$ddir"/driver/*.mod.c "$ddir"/tests/model/*.mod.c "$ddir"/tests/dmaengine/*.mod.c
 cp -r "$src/../include/." "$ddir/include/"
-for m in module:driver model:tests/model; do
+for m in module:driver model:tests/model dmatest:tests/dmaengine; do
 	log=$ddir/${m%%:*}.log
 	if ! make -C "$ddir/${m#*:}" KDIR="$kdir/linux" W=1 > "$log" 2>&1; then
 		fail "debug:build:${m%%:*}: $(grep -m1 -E 'error' "$log") (see $log)"
@@ -92,6 +93,7 @@ rm -rf "$ddir/stage"
 cp -a "$STAGE" "$ddir/stage"
 cp "$ddir/driver/fpgadma.ko" "$ddir/stage/fpgadma.ko"
 cp "$ddir/tests/model/fpgadma_model.ko" "$ddir/stage/fpgadma_model.ko"
+cp "$ddir/tests/dmaengine/fpgadma_dmatest.ko" "$ddir/stage/fpgadma_dmatest.ko"
 cp "$ddir/faultinj" "$ddir/stage/faultinj"
 mkdir -p "$ddir/stage/guest.d"
 cp tests/faultinj/faultinj.sh "$ddir/stage/guest.d/zx-faultinj.sh"

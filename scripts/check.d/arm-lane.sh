@@ -18,9 +18,11 @@
 # scripts/arm-kernel.sh fetches and caches the kernel the metapackage
 # points at, its headers (with the amd64 linux-kbuild-6.1; for armhf a
 # modpost rebuilt for ARM), busybox-static and libpci for the target.
-# Built here, in $OUT/<L>/ (a copy of driver/, tests/model/ and include/,
+# Built here, in $OUT/<L>/ (a copy of driver/, tests/model/, tests/dmaengine/
+# and include/,
 # so the tree is not touched):
-#   <L>:build:module-W1, <L>:build:model-W1   W=1, warning free, and the
+#   <L>:build:module-W1, <L>:build:model-W1, <L>:build:dmatest-W1
+#                          W=1, warning free, and the
 #                          vermagic of the booted kernel
 #   <L>:build:guest-tests  tests/guest's static fpgadma_test
 #   <L>:build:lib          userlib: library, static tools, libtest, and the
@@ -28,7 +30,7 @@
 #                          libraries by userlib/tests/stage.sh)
 #   <L>:build:compat32     (arm64) fpgadma_test for armhf, static: the
 #                          compat ioctl test, as 50-abi's i386 one on x86
-# then the stage (fpgadma.ko, fpgadma_model.ko, guest.sh, shutdown.sh,
+# then the stage (fpgadma.ko, fpgadma_model.ko, fpgadma_dmatest.ko, guest.sh, shutdown.sh,
 # run_prog.sh, the programs, guest.d/{lib,tools}.sh, m32.sh for arm64) is
 # booted in 90-vm's modes (below): "<L>:<mode>:<test>",
 # "<L>:<mode>:vm-clean-log:<kver>-<mode>". The edu devices get a 32-bit
@@ -74,13 +76,15 @@ echo "$L: kernel $kver (Debian $ver)"
 
 # The modules, W=1, in a copy laid out like the tree (the Kbuilds find
 # include/ by $(src)/../include and $(src)/../../include).
-mkdir -p "$adir/driver" "$adir/tests/model" "$adir/include" "$adir/stage"
+mkdir -p "$adir/driver" "$adir/tests/model" "$adir/tests/dmaengine" "$adir/include" "$adir/stage"
 cp driver/Kbuild driver/Makefile driver/*.[ch] "$adir/driver/"
 cp tests/model/Kbuild tests/model/Makefile tests/model/*.c "$adir/tests/model/"
-rm -f "$adir"/driver/*.mod.c "$adir"/tests/model/*.mod.c
+cp tests/dmaengine/Kbuild tests/dmaengine/Makefile tests/dmaengine/*.c "$adir/tests/dmaengine/"
+rm -f "$adir"/driver/*.mod.c "$adir"/tests/model/*.mod.c "$adir"/tests/dmaengine/*.mod.c
 cp -r include/. "$adir/include/"
 built=0
-for m in module:driver/fpgadma.ko model:tests/model/fpgadma_model.ko; do
+for m in module:driver/fpgadma.ko model:tests/model/fpgadma_model.ko \
+	 dmatest:tests/dmaengine/fpgadma_dmatest.ko; do
 	name=${m%%:*} ko=$adir/${m#*:}
 	log=$adir/$name.log
 	if ! make -C "$(dirname -- "$ko")" KDIR="$kdir" ARCH="$karch" \
@@ -144,7 +148,7 @@ else
 	grep -E 'error|warning:|stage.sh' "$log" | head -20
 fi
 
-if ((built != 2)) || [[ ! -f $adir/stage/guest.sh ]]; then
+if ((built != 3)) || [[ ! -f $adir/stage/guest.sh ]]; then
 	fail "$L:vm: nothing to run (a build failed)"
 	exit 0
 fi

@@ -81,7 +81,9 @@ FIELD(fpgadma_stats, queued, 56, 4);
 FIELD(fpgadma_stats, done, 60, 4);
 FIELD(fpgadma_stats, user, 64, 4);
 FIELD(fpgadma_stats, streaming, 68, 4);
-FIELD(fpgadma_stats, reserved, 72, 32);
+FIELD(fpgadma_stats, starved, 72, 8);
+FIELD(fpgadma_stats, starved_ns, 80, 8);
+FIELD(fpgadma_stats, reserved, 88, 16);
 
 SIZE(fpgadma_coalesce, 16);
 FIELD(fpgadma_coalesce, count, 0, 4);

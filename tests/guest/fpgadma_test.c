@@ -95,10 +95,18 @@ static bool t_info_reserved(void *arg)
 		if (info.reserved[i])
 			return failf("info.reserved[%d] = 0x%llx", i,
 				     (unsigned long long)info.reserved[i]);
+	}
+	for (i = 0; i < (int)(sizeof(st.reserved) / sizeof(st.reserved[0])); i++)
 		if (st.reserved[i])
 			return failf("stats.reserved[%d] = 0x%llx", i,
 				     (unsigned long long)st.reserved[i]);
-	}
+	/* edu drops what it has no buffer for: it never starves. */
+	if (st.starved || st.starved_ns)
+		return failf("stats.starved %llu, starved_ns %llu on edu",
+			     (unsigned long long)st.starved,
+			     (unsigned long long)st.starved_ns);
+	if (!(info.caps & FPGADMA_CAP_STARVED))
+		return failf("caps 0x%x lack FPGADMA_CAP_STARVED", info.caps);
 	if (info.flags & ~(FPGADMA_INFO_STREAMING | FPGADMA_INFO_CACHED))
 		return failf("info.flags 0x%x has unknown bits", info.flags);
 	return true;
@@ -293,6 +301,7 @@ static const struct {
 	{ "trace", cmd_trace },
 	{ "shared", cmd_shared },
 	{ "shared-long", cmd_shared_long },
+	{ "dmaengine", cmd_dmaengine },
 };
 
 static void usage(void)

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # In-guest fpgadma test driver (busybox sh), run as /guest.sh by the
 # initramfs /init. Expects /fpgadma.ko, the software model of the stream
-# engine /fpgadma_model.ko (tests/model/) and /fpgadma_test at /.
+# engine /fpgadma_model.ko (tests/model/), the test dmaengine provider
+# /fpgadma_dmatest.ko (tests/dmaengine/) and /fpgadma_test at /.
 # Prints "PASS: name" / "FAIL: name: reason" lines; always exits 0 and
 # leaves both modules unloaded.
 
@@ -324,6 +325,69 @@ if [ -d /proc/device-tree/fpgadma-model ]; then
 	mod_loaded && rmmod $MOD
 fi
 
+# The dmaengine engine against the test-only dmaengine provider
+# fpgadma_dmatest.ko (tests/dmaengine/): its dma_slave_map names the
+# platform device "fpgadma-dmaengine" it creates, which fpgadma binds.
+DMATEST_KO=/fpgadma_dmatest.ko
+dmatest_loaded() { grep -q "^fpgadma_dmatest " /proc/modules; }
+# wait_engine NAME TENTHS: a node whose engine is NAME appears.
+wait_engine() {
+	local n=0
+	while [ "$n" -lt "$2" ]; do
+		grep -qx "$1" /sys/class/fpgadma/*/engine 2>/dev/null && return 0
+		sleep 0.1
+		n=$((n + 1))
+	done
+	return 1
+}
+mod_loaded && rmmod $MOD
+if [ ! -f $DMATEST_KO ]; then
+	fail dmaengine.load "$DMATEST_KO not staged"
+elif insmod $KO ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"} && insmod $DMATEST_KO &&
+     wait_engine dmaengine 50; then
+	run_sub dmaengine
+	# The provider's module is pinned while fpgadma holds its channel.
+	name=dmaengine.provider-rmmod-refused
+	if rmmod fpgadma_dmatest 2>/dev/null; then
+		fail $name "rmmod fpgadma_dmatest succeeded while fpgadma holds its channel"
+	elif ! dmatest_loaded; then
+		fail $name "fpgadma_dmatest gone although rmmod failed"
+	else
+		pass $name
+	fi
+	# fpgadma loaded while the provider is unbound: the probe defers
+	# (EPROBE_DEFER), and the provider's bind triggers it again.
+	name=dmaengine.probe-deferred-until-provider
+	drv=/sys/bus/platform/drivers/fpgadma-dmatest
+	if ! echo fpgadma-dmatest > $drv/unbind || ! rmmod $MOD ||
+	   ! insmod $KO ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"}; then
+		fail $name "unbind the provider, reload $MOD: failed"
+	elif wait_engine dmaengine 10; then
+		fail $name "a dmaengine node without a provider"
+	elif ! echo fpgadma-dmatest > $drv/bind; then
+		fail $name "bind the provider again failed"
+	elif ! wait_engine dmaengine 50; then
+		fail $name "no dmaengine node after the provider came back"
+	else
+		pass $name
+	fi
+	# Provider first, then fpgadma: it binds at its load.
+	name=dmaengine.provider-loaded-first
+	if ! rmmod $MOD || ! rmmod fpgadma_dmatest; then
+		fail $name "rmmod $MOD, then fpgadma_dmatest, failed"
+	elif ! insmod $DMATEST_KO || ! insmod $KO ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"}; then
+		fail $name "insmod $DMATEST_KO, then $KO, failed"
+	elif ! wait_engine dmaengine 50; then
+		fail $name "no dmaengine node after loading the provider first"
+	else
+		pass $name
+	fi
+else
+	fail dmaengine.load "insmod $KO; insmod $DMATEST_KO failed, or no dmaengine node"
+fi
+mod_loaded && rmmod $MOD
+dmatest_loaded && rmmod fpgadma_dmatest
+
 # The largest RELEASE, on a 4096-buffer ring of the model, timed.
 mod_loaded && rmmod $MOD
 if insmod $KO ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"} max_buf_count=4096 && insmod $MODEL_KO &&
@@ -379,8 +443,9 @@ done
 # Leave the modules unloaded.
 model_loaded && rmmod fpgadma_model
 mod_loaded && rmmod $MOD
-if mod_loaded || model_loaded; then
-	fail module-unloaded-at-end "$MOD or fpgadma_model still loaded"
+dmatest_loaded && rmmod fpgadma_dmatest
+if mod_loaded || model_loaded || dmatest_loaded; then
+	fail module-unloaded-at-end "$MOD, fpgadma_model or fpgadma_dmatest still loaded"
 else
 	pass module-unloaded-at-end
 fi

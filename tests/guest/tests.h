@@ -22,5 +22,6 @@ int cmd_release_4096(const char *dev);
 int cmd_trace(const char *dev);
 int cmd_shared(const char *dev);
 int cmd_shared_long(const char *dev);
+int cmd_dmaengine(const char *dev);
 
 #endif /* FPGADMA_TESTS_H */
