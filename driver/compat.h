@@ -13,6 +13,7 @@
 
 #include <linux/version.h>
 #include <linux/device.h>
+#include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/pci.h>
 
@@ -46,6 +47,25 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 #define FPGADMA_PLATFORM_REMOVE	remove_new
 #else
 #define FPGADMA_PLATFORM_REMOVE	remove
+#endif
+
+/*
+ * 6.12: a file that takes unsigned offsets says so in its operations
+ * (fop_flags FOP_UNSIGNED_OFFSET) instead of in f_mode at open
+ * (FMODE_UNSIGNED_OFFSET). FPGADMA_FOP_UNSIGNED_OFFSET goes in the
+ * file_operations initializer, fpgadma_unsigned_offsets() in open().
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+#define FPGADMA_FOP_UNSIGNED_OFFSET
+static inline void fpgadma_unsigned_offsets(struct file *filp)
+{
+	filp->f_mode |= FMODE_UNSIGNED_OFFSET;
+}
+#else
+#define FPGADMA_FOP_UNSIGNED_OFFSET	.fop_flags = FOP_UNSIGNED_OFFSET,
+static inline void fpgadma_unsigned_offsets(struct file *filp)
+{
+}
 #endif
 
 /* 6.8: PCI_IRQ_LEGACY was renamed PCI_IRQ_INTX. */

@@ -19,6 +19,7 @@
 
 #include <uapi/fpgadma.h>
 
+#include "compat.h"
 #include "fpgadma_core.h"
 #include "fpgadma_trace.h"
 
@@ -84,7 +85,7 @@ static int fpgadma_open(struct inode *inode, struct file *filp)
 	 * 32-bit kernel unless the file takes unsigned offsets (as /dev/mem
 	 * and DRM do). fpgadma_mmap() checks every range itself.
 	 */
-	filp->f_mode |= FMODE_UNSIGNED_OFFSET;
+	fpgadma_unsigned_offsets(filp);
 	return stream_open(inode, filp);
 }
 
@@ -914,4 +915,5 @@ const struct file_operations fpgadma_fops = {
 	.mmap = fpgadma_mmap,
 	.unlocked_ioctl = fpgadma_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+	FPGADMA_FOP_UNSIGNED_OFFSET
 };

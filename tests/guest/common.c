@@ -386,7 +386,7 @@ bool check_stream_pattern(const uint8_t *buf, size_t len, uint64_t stream_off,
 	return true;
 }
 
-uint32_t pg(void)
+uint32_t page_bytes(void)
 {
 	static uint32_t size;
 

@@ -18,14 +18,14 @@
 #define DEFAULT_DEV		"/dev/fpgadma0"
 #define DEFAULT_BUF_COUNT	16
 /* edu's default buffer: one page. */
-#define DEFAULT_BUF_SIZE	pg()
+#define DEFAULT_BUF_SIZE	page_bytes()
 
 /*
  * The kernel's page size (sysconf, which is INFO's page_size): buffer
  * sizes are multiples of it, 4 KiB on x86 and Debian's armhf, 4 or 16 KiB
  * on arm64 (the 96-arm64-16k lane).
  */
-uint32_t pg(void);
+uint32_t page_bytes(void);
 /* Bound for a read() that is expected to return data (edu: ~10 buffers/s). */
 #define READ_TIMEOUT_MS		3000
 

@@ -565,7 +565,7 @@ static bool t_poll_after_copy_close(void *arg)
 	b = dev_open(c->path, O_RDWR);
 	if (b < 0)
 		return false;
-	if (!set_ring(b, 4, pg()) || !set_timeout(b, scaled_ms(10000)) ||
+	if (!set_ring(b, 4, page_bytes()) || !set_timeout(b, scaled_ms(10000)) ||
 	    !EXPECT_OK(ioctl(b, FPGADMA_IOC_START), "START"))
 		goto out;
 	for (guard = 0; held < 4 && guard < 16; guard++) {
@@ -656,7 +656,7 @@ static bool t_close_while_mapped(void *arg)
 	}
 	if (!EXPECT_ERRNO(ioctl(b, FPGADMA_IOC_START), EBUSY,
 			  "START on B while A's mapping lives") ||
-	    !EXPECT_ERRNO(ioc_set_ring(b, 8, pg(), 0, 0), EBUSY,
+	    !EXPECT_ERRNO(ioc_set_ring(b, 8, page_bytes(), 0, 0), EBUSY,
 			  "SET_RING on B while A's mapping lives"))
 		goto out;
 	munmap(map, ring_bytes(&info));
@@ -939,7 +939,7 @@ static bool t_pinned_old_ring(void *arg)
 	count = k.info.buf_count == 8 ? 16 : 8;
 	ok = ok && EXPECT_OK(ioctl(k.fd, FPGADMA_IOC_STOP),
 			     "STOP while the reader is stuck");
-	ok = ok && set_ring(k.fd, count, 2 * pg());
+	ok = ok && set_ring(k.fd, count, 2 * page_bytes());
 	ok = ok && stuck_unbind(&k);
 	return stuck_cleanup(&k) && ok;
 }
@@ -1055,7 +1055,7 @@ out:
 
 int cmd_ring_limits(const char *dev)
 {
-	struct ring_try a = { dev, 65536, pg() }, b = { dev, 1, 1U << 30 };
+	struct ring_try a = { dev, 65536, page_bytes() }, b = { dev, 1, 1U << 30 };
 
 	run_test("ring-limits.set-ring-65536-pages", 180, t_ring_try, &a);
 	run_test("ring-limits.set-ring-1x1GiB", 180, t_ring_try, &b);

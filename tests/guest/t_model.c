@@ -222,7 +222,7 @@ static bool t_soak(void *arg)
 	uint64_t t0, dt;
 	bool ok;
 
-	if (!model_open(c, 64, pg(), 0))
+	if (!model_open(c, 64, page_bytes(), 0))
 		return false;
 	t0 = now_ns();
 	ok = pump(c, SOAK_BUFFERS, true);
@@ -250,7 +250,7 @@ static bool t_slow_consumer(void *arg)
 	long got = 0, i, total = 0;
 	bool ok = false;
 
-	if (!model_open(c, 8, pg(), 2000) || !get_stats(c->fd, &st0))
+	if (!model_open(c, 8, page_bytes(), 2000) || !get_stats(c->fd, &st0))
 		goto out;
 	while (total < 200) {
 		got = read_records(c, r, 1);
@@ -343,12 +343,12 @@ static bool t_fault_short(void *arg)
 	struct fpgadma_record hit;
 	bool ok;
 
-	ok = model_open(c, 16, 2 * pg(), 0) && pump(c, 20, true) &&
+	ok = model_open(c, 16, 2 * page_bytes(), 0) && pump(c, 20, true) &&
 	     knob_write(c, "short_xfer", 1) &&
 	     expect_flag(c, FPGADMA_REC_SHORT, 200, &hit);
-	if (ok && hit.bytes_used != pg())
+	if (ok && hit.bytes_used != page_bytes())
 		ok = failf("short record has %u bytes, expected %u (half)",
-			   hit.bytes_used, pg());
+			   hit.bytes_used, page_bytes());
 	ok = ok && pump(c, 20, true);
 	model_close(c);
 	return ok;
@@ -361,7 +361,7 @@ static bool t_fault_bus_error(void *arg)
 	struct fpgadma_stats st0, st1;
 	bool ok;
 
-	ok = model_open(c, 16, pg(), 0) && get_stats(c->fd, &st0) &&
+	ok = model_open(c, 16, page_bytes(), 0) && get_stats(c->fd, &st0) &&
 	     knob_write(c, "bus_error", 1) &&
 	     expect_flag(c, FPGADMA_REC_ERROR, 200, &hit) &&
 	     pump(c, 20, true) && get_stats(c->fd, &st1);
@@ -379,7 +379,7 @@ static bool t_fault_missed_irq(void *arg)
 	bool ok;
 
 	/* Completions stay in memory until a later interrupt reaps them. */
-	ok = model_open(c, 64, pg(), 0) && knob_write(c, "miss_irq", 5) &&
+	ok = model_open(c, 64, page_bytes(), 0) && knob_write(c, "miss_irq", 5) &&
 	     pump(c, 300, true);
 	if (ok && c->lost_sum)
 		ok = failf("lost %llu buffers", (unsigned long long)c->lost_sum);
@@ -392,7 +392,7 @@ static bool t_fault_spurious_irq(void *arg)
 	struct mctx *c = arg;
 	bool ok;
 
-	ok = model_open(c, 16, pg(), 0) && pump(c, 20, true) &&
+	ok = model_open(c, 16, page_bytes(), 0) && pump(c, 20, true) &&
 	     knob_write(c, "spurious_irq", 20) && pump(c, 100, true);
 	model_close(c);
 	return ok;
@@ -404,7 +404,7 @@ static bool t_fault_stall(void *arg)
 	struct fpgadma_record r[BATCH];
 	bool ok;
 
-	ok = model_open(c, 16, pg(), 0) && pump(c, 20, true) &&
+	ok = model_open(c, 16, page_bytes(), 0) && pump(c, 20, true) &&
 	     set_timeout(c->fd, 200) && knob_write(c, "stall_ms", 1500);
 	if (ok) {
 		/* Drain what was produced before the stall, then time out. */
@@ -435,7 +435,7 @@ static bool t_fault_burst(void *arg)
 	bool ok;
 
 	/* 5 buffers a second, then 32 at once. */
-	ok = model_open(c, 64, pg(), 5) && pump(c, 2, true) &&
+	ok = model_open(c, 64, page_bytes(), 5) && pump(c, 2, true) &&
 	     knob_write(c, "burst", 32);
 	if (ok) {
 		long got;
@@ -481,7 +481,7 @@ static bool per_irq(struct mctx *c, uint32_t count, uint32_t usecs,
 	 * window was raised inside the raised window, unless it was already
 	 * in flight when that opened.
 	 */
-	if (!model_open(c, 64, pg(), rate) ||
+	if (!model_open(c, 64, page_bytes(), rate) ||
 	    !EXPECT_OK(set_coalesce(c->fd, count, usecs, 0), "SET_COALESCE") ||
 	    !pump(c, 10, false) || !knob_read(c, "irqs_raised", &raise0) ||
 	    !sysfs_u64(dev, "irqs", &irq0) || !pump(c, n, false) ||
@@ -546,7 +546,7 @@ static bool t_coalesce_bad(void *arg)
 	bool ok;
 	int edu;
 
-	ok = model_open(c, 16, pg(), 0) &&
+	ok = model_open(c, 16, page_bytes(), 0) &&
 	     EXPECT_ERRNO(set_coalesce(c->fd, 2048, 0, 0), EINVAL, "count > ring") &&
 	     EXPECT_ERRNO(set_coalesce(c->fd, 1, 0, 1), EINVAL, "flags") &&
 	     pump(c, 10, true);
@@ -580,7 +580,7 @@ static bool t_exchange(void *arg)
 	uint32_t idx[BATCH], n = 0;
 	bool ok;
 
-	ok = model_open(c, 64, pg(), 0);
+	ok = model_open(c, 64, page_bytes(), 0);
 	while (ok && c->records < 20000) {
 		ok = EXPECT_OK(exchange(c, idx, n, r, BATCH, &ex), "EXCHANGE");
 		if (ok && (ex.record_count < 1 || ex.record_count > BATCH ||
@@ -608,7 +608,7 @@ static bool t_exchange_bad(void *arg)
 	bool ok;
 	int other;
 
-	ok = model_open(c, 16, pg(), 0) && get_stats(c->fd, &st0);
+	ok = model_open(c, 16, page_bytes(), 0) && get_stats(c->fd, &st0);
 	/* Reserved fields, sizes. */
 	ok = ok && (ex = (struct fpgadma_exchange){ .record_max = 1, .flags = 1 },
 		    EXPECT_ERRNO(ioctl(c->fd, FPGADMA_IOC_EXCHANGE, &ex), EINVAL, "flags"));
@@ -823,7 +823,7 @@ static bool t_idle(void *arg)
 
 	ok = find_model(c) && model_thread(c, &pid) &&
 	     idle_switches(pid, "stopped");
-	ok = ok && model_open(c, 16, pg(), 0);
+	ok = ok && model_open(c, 16, page_bytes(), 0);
 	for (total = 0; ok && total < 16; total += got) {
 		got = read_records(c, r + total, 16 - total);
 		ok = got > 0;
@@ -845,7 +845,7 @@ static bool t_stop_long_window(void *arg)
 	struct mctx *c = arg;
 	bool ok;
 
-	ok = model_prepare(c, 64, pg(), 0) &&
+	ok = model_prepare(c, 64, page_bytes(), 0) &&
 	     EXPECT_OK(set_coalesce(c->fd, 1000, 3000000, 0),
 		       "SET_COALESCE 1000 buffers, 3 s") &&
 	     set_timeout(c->fd, 8000) &&
@@ -886,7 +886,7 @@ static bool t_stuck_reset(void *arg)
 	struct mctx *c = arg;
 	bool ok;
 
-	ok = model_prepare(c, 16, pg(), 0) && knob_write(c, "stuck", 1);
+	ok = model_prepare(c, 16, page_bytes(), 0) && knob_write(c, "stuck", 1);
 	if (ok) {
 		long ret = ioctl(c->fd, FPGADMA_IOC_START);
 		int err = errno;
@@ -914,7 +914,7 @@ static bool t_stuck_stop(void *arg)
 	struct mctx *c = arg;
 	bool ok;
 
-	ok = model_open(c, 16, pg(), 0) && pump(c, 50, true) &&
+	ok = model_open(c, 16, page_bytes(), 0) && pump(c, 50, true) &&
 	     knob_write(c, "stuck", 1) &&
 	     EXPECT_ERRNO(ioctl(c->fd, FPGADMA_IOC_STOP), EIO,
 			  "STOP, the device does not stop") &&
@@ -945,7 +945,7 @@ static bool t_gone_stop(void *arg)
 	uint64_t ms = 0;
 	bool ok;
 
-	ok = model_open(c, 16, pg(), 0) && pump(c, 50, true) &&
+	ok = model_open(c, 16, page_bytes(), 0) && pump(c, 50, true) &&
 	     knob_write(c, "gone", 1);
 	if (ok) {
 		uint64_t t0 = now_ns();
@@ -961,12 +961,12 @@ static bool t_gone_stop(void *arg)
 	if (c->ring)
 		munmap(c->ring, ring_bytes(&c->info));
 	c->ring = NULL;
-	ok = ok && EXPECT_OK(ioc_set_ring(c->fd, 16, pg(), 0, 0),
+	ok = ok && EXPECT_OK(ioc_set_ring(c->fd, 16, page_bytes(), 0, 0),
 			     "SET_RING after it (not quarantined)");
 	ok = knob_write(c, "gone", 0) && ok;
 	model_close(c);
 	if (ok) {
-		ok = model_open(c, 16, pg(), 0) && pump(c, 50, true);
+		ok = model_open(c, 16, page_bytes(), 0) && pump(c, 50, true);
 		model_close(c);
 	}
 	return ok;
@@ -985,7 +985,7 @@ static bool t_bad_sequence(void *arg)
 	unsigned int seen = 0, flagged = 0;
 	bool ok;
 
-	ok = model_open(c, 16, pg(), 0) && pump(c, 20, true) &&
+	ok = model_open(c, 16, page_bytes(), 0) && pump(c, 20, true) &&
 	     knob_write(c, "bad_seq", 1);
 	while (ok && seen < 100) {
 		long got = read_records(c, r, BATCH), i;
@@ -1108,7 +1108,7 @@ static bool t_nocoal_stream(void *arg)
 	struct mctx *c = arg;
 	bool ok;
 
-	ok = model_open(c, 64, pg(), 0) && pump(c, 2000, true);
+	ok = model_open(c, 64, page_bytes(), 0) && pump(c, 2000, true);
 	if (ok && c->lost_sum)
 		ok = failf("lost %llu", (unsigned long long)c->lost_sum);
 	model_close(c);
@@ -1148,7 +1148,7 @@ static bool t_release_4096(void *arg)
 	uint64_t best = UINT64_MAX, worst = 0;
 	bool ok;
 
-	ok = model_open(c, REL_N, pg(), 0) && knob_write(c, "fill", 1);
+	ok = model_open(c, REL_N, page_bytes(), 0) && knob_write(c, "fill", 1);
 	for (int round = 0; ok && round < REL_ROUNDS; round++) {
 		uint32_t held = 0;
 		uint64_t t0, dt;

@@ -275,12 +275,12 @@ static bool resize_and_stream(struct rctx *c, uint32_t count, uint32_t size)
 
 static bool rc_4x2pages(void *arg)
 {
-	return resize_and_stream(arg, 4, 2 * pg());
+	return resize_and_stream(arg, 4, 2 * page_bytes());
 }
 
 static bool rc_32x1page(void *arg)
 {
-	return resize_and_stream(arg, 32, pg());
+	return resize_and_stream(arg, 32, page_bytes());
 }
 
 struct bad_ring {

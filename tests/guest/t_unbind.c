@@ -91,7 +91,7 @@ static bool rd_ioctls(void *arg)
 	       EXPECT_ERRNO(ioctl(c->fd, FPGADMA_IOC_STOP), ENODEV, "STOP") &&
 	       EXPECT_ERRNO(ioc_release(c->fd, &idx, 1, 0), ENODEV, "RELEASE") &&
 	       EXPECT_ERRNO(ioctl(c->fd, FPGADMA_IOC_SET_TIMEOUT, &t), ENODEV, "SET_TIMEOUT") &&
-	       EXPECT_ERRNO(ioc_set_ring(c->fd, 4, pg(), 0, 0), ENODEV, "SET_RING");
+	       EXPECT_ERRNO(ioc_set_ring(c->fd, 4, page_bytes(), 0, 0), ENODEV, "SET_RING");
 }
 
 static bool rd_poll(void *arg)
