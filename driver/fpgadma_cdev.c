@@ -286,6 +286,7 @@ static long fpgadma_ioc_shm_kick(struct file *filp, void __user *arg)
 	if (!(k.flags & FPGADMA_KICK_WAIT))
 		return 0;
 	if (!fpgadma_shm_news(fdev, gen)) {
+		fpgadma_shm_lat_arm(fdev);
 		if (filp->f_flags & O_NONBLOCK)
 			return -EAGAIN;
 		if (timeout_ms)
@@ -305,6 +306,8 @@ static long fpgadma_ioc_shm_kick(struct file *filp, void __user *arg)
 	spin_lock_irq(&fdev->ring_lock);
 	stale = fdev->gen != gen;
 	spin_unlock_irq(&fdev->ring_lock);
+	if (!stale)
+		fpgadma_shm_lat_take(fdev);
 	return stale ? -EPIPE : 0;
 }
 
@@ -884,7 +887,11 @@ static __poll_t fpgadma_poll(struct file *filp, poll_table *wait)
 		(fdev->copy_mode && READ_ONCE(f->copy.held) &&
 		 READ_ONCE(f->copy.gen) == fdev->gen);
 	spin_unlock_irq(&fdev->ring_lock);
-	if (!ready)
+	if (shared && !ready)
+		fpgadma_shm_lat_arm(fdev);
+	else if (shared)
+		fpgadma_shm_lat_take(fdev);
+	else if (!ready)
 		WRITE_ONCE(f->waited, true);
 	return ready ? EPOLLIN | EPOLLRDNORM : 0;
 }

@@ -88,6 +88,12 @@ struct fpgadma_bufs {
  * @entries:   entries of each ring (power of two >= @count).
  * @comp_prod: the kernel's completion producer; ring_lock.
  * @rel_cons:  the kernel's release consumer; ring_lock.
+ * @lat_armed: a shared-mode waiter found nothing: the next record
+ *             produced is its latency sample (fpgadma_shm_lat_arm());
+ *             ring_lock, as the three below.
+ * @lat_index: that record's buffer,
+ * @lat_seq:   its sequence,
+ * @lat_ts:    its timestamp, or 0 while none was produced.
  * @cnt:       the kernel's counters, copied to the area; ring_lock.
  * @accept:    @count indices accepted in one pass; queue_lock.
  * @info:      the layout user space gets.
@@ -104,6 +110,10 @@ struct fpgadma_shm {
 	u32 entries;
 	u32 comp_prod;
 	u32 rel_cons;
+	bool lat_armed;
+	u32 lat_index;
+	u64 lat_seq;
+	u64 lat_ts;
 	struct fpgadma_shm_counters cnt;
 	u32 *accept;
 	struct fpgadma_shm_info info;
@@ -268,6 +278,8 @@ void fpgadma_shm_consume(struct fpgadma_dev *fdev);
 void fpgadma_shm_work(struct work_struct *work);
 bool fpgadma_shm_ready(struct fpgadma_dev *fdev);
 bool fpgadma_shm_starving(struct fpgadma_dev *fdev);
+void fpgadma_shm_lat_arm(struct fpgadma_dev *fdev);
+void fpgadma_shm_lat_take(struct fpgadma_dev *fdev);
 
 /* fpgadma_cdev.c */
 extern const struct file_operations fpgadma_fops;

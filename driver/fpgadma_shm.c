@@ -206,6 +206,8 @@ void fpgadma_shm_reset(struct fpgadma_shm *shm)
 {
 	shm->comp_prod = 0;
 	shm->rel_cons = 0;
+	shm->lat_armed = false;
+	shm->lat_ts = 0;
 	memset(&shm->cnt, 0, sizeof(shm->cnt));
 	fpgadma_shm_publish_counters(shm);
 	WRITE_ONCE(*shm_u32(shm, SHM_COMP_CONS), 0);
@@ -272,6 +274,11 @@ void fpgadma_shm_produce(struct fpgadma_dev *fdev, u32 n_ok)
 		shm->cnt.produced++;
 		/* Handed to the user now: the shared ring's dequeue. */
 		trace_fpgadma_dequeue(fdev, index, m->sequence);
+		if (shm->lat_armed && !shm->lat_ts) {
+			shm->lat_index = index;
+			shm->lat_seq = m->sequence;
+			shm->lat_ts = m->timestamp_ns ?: 1;
+		}
 		shm->comp_prod++;
 		/* The user's consumer: a hint, read once, for a counter. */
 		if (shm->comp_prod - READ_ONCE(*shm_u32(shm, SHM_COMP_CONS)) >
@@ -379,6 +386,55 @@ bool fpgadma_shm_ready(struct fpgadma_dev *fdev)
 	struct fpgadma_shm *shm = fdev->shm;
 
 	return shm->comp_prod != READ_ONCE(*shm_u32(shm, SHM_COMP_CONS));
+}
+
+/**
+ * fpgadma_shm_lat_arm() - a shared-mode waiter found no record
+ * @fdev: the device; the owner streams in shared mode.
+ *
+ * A poll() that says not ready or a waiting SHM_KICK that finds nothing:
+ * the first record produced from now on is the latency sample that
+ * fpgadma_shm_lat_take() counts when a waiter finds it. Kernel state
+ * only: nothing the user writes goes into the histogram.
+ */
+void fpgadma_shm_lat_arm(struct fpgadma_dev *fdev)
+{
+	spin_lock_irq(&fdev->ring_lock);
+	if (!fdev->shm->lat_armed) {
+		fdev->shm->lat_armed = true;
+		fdev->shm->lat_ts = 0;
+	}
+	spin_unlock_irq(&fdev->ring_lock);
+}
+
+/**
+ * fpgadma_shm_lat_take() - a shared-mode waiter found records
+ * @fdev: the device.
+ *
+ * If it had found none before (fpgadma_shm_lat_arm()), one latency sample:
+ * the first record produced since, from its completion to now, the
+ * moment poll() or SHM_KICK tells the waiter (fpgadma_wakeup).
+ */
+void fpgadma_shm_lat_take(struct fpgadma_dev *fdev)
+{
+	struct fpgadma_shm *shm = fdev->shm;
+	u64 ts = 0, seq = 0, now, lat;
+	u32 index = 0;
+
+	spin_lock_irq(&fdev->ring_lock);
+	if (shm->lat_armed && shm->lat_ts) {
+		ts = shm->lat_ts;
+		seq = shm->lat_seq;
+		index = shm->lat_index;
+		shm->lat_armed = false;
+	}
+	spin_unlock_irq(&fdev->ring_lock);
+	if (!ts)
+		return;
+	now = ktime_get_ns();
+	lat = now > ts ? now - ts : 0;
+	fpgadma_lat_add(&fdev->lat, lat);
+	trace_fpgadma_wakeup(fdev, index, seq, lat);
 }
 
 /**

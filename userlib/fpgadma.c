@@ -528,6 +528,8 @@ API int fpgadma_start(struct fpgadma *dev)
 	return 0;
 }
 
+static int shm_kick(struct fpgadma *dev);
+
 API int fpgadma_stop(struct fpgadma *dev)
 {
 	int r;
@@ -537,6 +539,12 @@ API int fpgadma_stop(struct fpgadma *dev)
 	/* Another handle's stream is none of our business. */
 	if (!dev->streaming && !(dev->flags & FPGADMA_OPEN_COPY))
 		return 0;
+	/*
+	 * Shared rings: what the release ring still holds goes back first,
+	 * so that the driver counts it (GET_STATS released) as RELEASE would.
+	 */
+	if (dev->shared)
+		(void)shm_kick(dev);
 	r = xioctl(dev->fd, FPGADMA_IOC_STOP, NULL);
 	if (r)
 		return r;
