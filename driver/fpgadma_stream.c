@@ -23,7 +23,12 @@
 #include "fpgadma_engines.h"
 #include "fpgadma_fse_queue.h"
 
-#define FSE_RESET_TIMEOUT_US	100000
+/*
+ * Hardware resets in microseconds; a second leaves room for a device
+ * that is slow to answer (the software model under emulation was seen to
+ * miss 100 ms on a loaded host), and costs nothing when it is quick.
+ */
+#define FSE_RESET_TIMEOUT_US	1000000
 #define FSE_STOP_TIMEOUT_US	1000000
 /* Descriptors posted per interrupts-off section. */
 #define FSE_POST_BATCH		64

@@ -271,7 +271,7 @@ static bool t_pattern(void *arg)
 	struct fpgadma_stats st;
 	bool ok;
 
-	ok = dopen(c, 16, 4096) && pump(c, 2000) && get_stats(c->fd, &st);
+	ok = dopen(c, 16, page_bytes()) && pump(c, 2000) && get_stats(c->fd, &st);
 	if (ok && (st.dropped || st.errors))
 		ok = failf("dropped %llu errors %llu",
 			   (unsigned long long)st.dropped,
@@ -286,7 +286,7 @@ static bool fault_records(struct dctx *c, const char *knob, uint64_t *count)
 	struct fpgadma_stats st0, st1;
 	bool ok;
 
-	ok = dopen(c, 16, 8192) && pump(c, 20) && get_stats(c->fd, &st0) &&
+	ok = dopen(c, 16, 2 * page_bytes()) && pump(c, 20) && get_stats(c->fd, &st0) &&
 	     knob_write(knob, "3") && pump(c, 200) && get_stats(c->fd, &st1);
 	if (ok && *count != 3)
 		ok = failf("%llu records flagged after %s=3",
@@ -326,7 +326,7 @@ static bool t_starved(void *arg)
 	long held = 0, i;
 	bool ok;
 
-	ok = dprepare(c, 8, 4096) && get_stats(c->fd, &st0) &&
+	ok = dprepare(c, 8, page_bytes()) && get_stats(c->fd, &st0) &&
 	     EXPECT_OK(ioctl(c->fd, FPGADMA_IOC_START), "START");
 	while (ok && held < 8) {
 		long got = read_records(c, r + held, (size_t)(8 - held));
@@ -371,7 +371,7 @@ static bool t_hardirq(void *arg)
 	struct fpgadma_record r[8] = { { 0 } };
 	long held = 0, i;
 
-	ok = knob_write("hardirq", "1") && dprepare(c, 8, 4096) &&
+	ok = knob_write("hardirq", "1") && dprepare(c, 8, page_bytes()) &&
 	     EXPECT_OK(ioctl(c->fd, FPGADMA_IOC_START), "START") &&
 	     pump(c, 500) && knob_write("short_xfer", "2") && pump(c, 50);
 	/* Hold all 8: the last callback starts an episode, which lasts. */
@@ -415,7 +415,7 @@ static bool t_stop_start(void *arg)
 	int round;
 	bool ok;
 
-	ok = dopen(c, 16, 4096) && pump(c, 50);
+	ok = dopen(c, 16, page_bytes()) && pump(c, 50);
 	for (round = 0; ok && round < 5; round++) {
 		/*
 		 * Paused, the source finishes what it fills; what completed
@@ -548,7 +548,7 @@ static bool t_stop_start_race(void *arg)
 	int i;
 	bool ok;
 
-	ok = dopen(c, 8, 4096) && set_timeout(c->fd, 100);
+	ok = dopen(c, 8, page_bytes()) && set_timeout(c->fd, 100);
 	if (!ok || pthread_create(&th, NULL, race_reader, &r)) {
 		dclose(c);
 		return ok ? failf("pthread_create failed") : false;
@@ -584,8 +584,9 @@ static bool t_stop_start_race(void *arg)
 
 static bool t_set_ring(void *arg)
 {
-	static const uint32_t geo[][2] = {
-		{ 2, 4096 }, { 4, 65536 }, { 64, 4096 }, { 3, 12288 },
+	const uint32_t page = page_bytes();
+	const uint32_t geo[][2] = {
+		{ 2, page }, { 4, 16 * page }, { 64, page }, { 3, 3 * page },
 	};
 	struct dctx *c = arg;
 	unsigned int i;
@@ -640,7 +641,7 @@ static bool t_knobs_bad(void *arg)
 	/* Drain the faults by streaming them through. */
 	{
 		struct dctx *c = arg;
-		bool ok = dopen(c, 16, 4096) && pump(c, 1100);
+		bool ok = dopen(c, 16, page_bytes()) && pump(c, 1100);
 
 		if (ok && c->errors != 1000)
 			ok = failf("%llu error records, expected 1000",
@@ -659,7 +660,7 @@ static bool t_unbind_client(void *arg)
 	int err;
 	bool ok;
 
-	ok = dopen(c, 16, 4096) && pump(c, 30);
+	ok = dopen(c, 16, page_bytes()) && pump(c, 30);
 	if (!ok) {
 		dclose(c);
 		return false;
@@ -673,7 +674,7 @@ static bool t_unbind_client(void *arg)
 	dclose(c);
 	err = write_file_errno(CLIENT_DRV "/bind", CLIENT_NAME);
 	ok = ok && (err ? failf("bind %s: %s", CLIENT_NAME, errname(err)) : true);
-	ok = ok && wait_dev(c, 5000) && dopen(c, 16, 4096) && pump(c, 30);
+	ok = ok && wait_dev(c, 5000) && dopen(c, 16, page_bytes()) && pump(c, 30);
 	dclose(c);
 	return ok;
 }
@@ -691,7 +692,7 @@ static bool t_unbind_provider(void *arg)
 	int err;
 	bool ok;
 
-	ok = dopen(c, 16, 4096) && pump(c, 30);
+	ok = dopen(c, 16, page_bytes()) && pump(c, 30);
 	if (!ok) {
 		dclose(c);
 		return false;
@@ -725,7 +726,7 @@ static bool t_unbind_provider(void *arg)
 	if (ok && err)
 		ok = failf("bind fpgadma with the provider back: %s",
 			   errname(err));
-	ok = ok && wait_dev(c, 5000) && dopen(c, 16, 4096) && pump(c, 30);
+	ok = ok && wait_dev(c, 5000) && dopen(c, 16, page_bytes()) && pump(c, 30);
 	dclose(c);
 	return ok;
 }

@@ -109,7 +109,7 @@ static bool s_prepare(struct sctx *c, uint32_t count, unsigned long rate)
 	c->fd = dev_open(c->path, O_RDWR);
 	if (c->fd < 0)
 		return false;
-	if (!set_ring(c->fd, count, 4096) || !get_info(c->fd, &c->info) ||
+	if (!set_ring(c->fd, count, page_bytes()) || !get_info(c->fd, &c->info) ||
 	    !set_timeout(c->fd, 3000) || !knob(c, "rate", rate) ||
 	    !knob(c, "fill", 2))
 		return false;
@@ -700,13 +700,13 @@ static bool t_stop_start_set_ring(void *arg)
 	if (ok) {
 		munmap(c->ring, ring_bytes(&c->info));
 		c->ring = NULL;
-		ok = EXPECT_ERRNO(ioc_set_ring(c->fd, 8, 4096, 0, 0), EBUSY,
+		ok = EXPECT_ERRNO(ioc_set_ring(c->fd, 8, page_bytes(), 0, 0), EBUSY,
 				  "SET_RING with the control area mapped");
 	}
 	if (ok) {
 		munmap(c->ctrl, c->si.mmap_size);
 		c->ctrl = NULL;
-		ok = EXPECT_OK(ioc_set_ring(c->fd, 8, 4096, 0, 0),
+		ok = EXPECT_OK(ioc_set_ring(c->fd, 8, page_bytes(), 0, 0),
 			       "SET_RING once unmapped") &&
 		     shm_info(c->fd, &c->si);
 		if (ok && c->si.comp_entries != 8)

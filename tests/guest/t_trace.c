@@ -284,7 +284,7 @@ static int open_model(struct tctx *c, uint32_t count, const char *rate,
 	fd = dev_open(path, O_RDWR);
 	if (fd < 0)
 		return -1;
-	if (!set_ring(fd, count, 4096) || !get_info(fd, &info) ||
+	if (!set_ring(fd, count, page_bytes()) || !get_info(fd, &info) ||
 	    !set_timeout(fd, 3000) || !knob(c, "rate", rate) ||
 	    !knob(c, "fill", "1") || !get_stats(fd, st) ||
 	    !EXPECT_OK(ioctl(fd, FPGADMA_IOC_START), "START")) {

@@ -675,7 +675,7 @@ static bool t_model_path(unsigned int flags)
 		return failf("no stream-engine device (fpgadma_model.ko loaded?)");
 	if (!EXPECT(fpgadma_open(&dev, path, flags), 0))
 		return false;
-	if (!EXPECT(fpgadma_configure(dev, 32, 4096), 0) ||
+	if (!EXPECT(fpgadma_configure(dev, 32, pg), 0) ||
 	    !EXPECT(fpgadma_start(dev), 0))
 		goto out;
 	r = fpgadma_rings(dev, &rg);
@@ -760,7 +760,7 @@ static bool t_raw_rings(void)
 	if (!EXPECT(fpgadma_open(&dev, path, 0), 0))
 		return false;
 	if (!EXPECT(fpgadma_kick(dev, 0), -EPIPE) ||
-	    !EXPECT(fpgadma_configure(dev, 16, 4096), 0) ||
+	    !EXPECT(fpgadma_configure(dev, 16, pg), 0) ||
 	    !EXPECT(fpgadma_start(dev), 0) || !EXPECT(fpgadma_rings(dev, &rg), 0))
 		goto out;
 	if (rg.comp_entries < 16 || rg.buf_count != 16 || !rg.data) {
