@@ -82,7 +82,7 @@ struct fpgadma_bufs {
  * struct fpgadma_shm - the shared-ring control area (FPGADMA_CAP_SHARED)
  * @ref:       lifetime: the device and every mapping hold a reference.
  * @mapcount:  number of VMAs mapping the area.
- * @mem:       the area (vmalloc_user(), zeroed, mapped cached).
+ * @mem:       the area (zeroed pages, vmap()ed VM_USERMAP; mapped cached).
  * @size:      its bytes, a multiple of PAGE_SIZE.
  * @count:     buffers of the ring it was sized for.
  * @entries:   entries of each ring (power of two >= @count).

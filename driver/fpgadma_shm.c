@@ -48,6 +48,37 @@ static struct fpgadma_record *shm_comp(const struct fpgadma_shm *shm)
 					 shm->info.comp_ring_off);
 }
 
+/*
+ * vmalloc_user() without its allocation-failure splat: a ring's control
+ * area failing to allocate is an ENOMEM for SET_RING, not a kernel
+ * warning. Zeroed pages, mapped VM_USERMAP for remap_vmalloc_range();
+ * VM_MAP_PUT_PAGES makes vfree() free the pages and the array.
+ */
+static void *fpgadma_shm_vmalloc(size_t size)
+{
+	unsigned int i, n = size >> PAGE_SHIFT;
+	struct page **pages;
+	void *mem;
+
+	pages = kvcalloc(n, sizeof(*pages), GFP_KERNEL | __GFP_NOWARN);
+	if (!pages)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+		if (!pages[i])
+			goto err;
+	}
+	mem = vmap(pages, n, VM_MAP | VM_USERMAP | VM_MAP_PUT_PAGES,
+		   PAGE_KERNEL);
+	if (mem)
+		return mem;
+err:
+	while (i--)
+		__free_page(pages[i]);
+	kvfree(pages);
+	return NULL;
+}
+
 /**
  * fpgadma_shm_alloc() - allocate a control area for a ring of @count buffers
  * @count: buffers in the ring (validated by the caller).
@@ -65,11 +96,12 @@ struct fpgadma_shm *fpgadma_shm_alloc(u32 count)
 			     (size_t)entries * sizeof(struct fpgadma_record));
 	size = PAGE_ALIGN(rel_off + (size_t)entries * sizeof(u32));
 
-	shm = kzalloc(sizeof(*shm), GFP_KERNEL);
+	shm = kzalloc(sizeof(*shm), GFP_KERNEL | __GFP_NOWARN);
 	if (!shm)
 		return NULL;
-	shm->mem = vmalloc_user(size);
-	shm->accept = kvcalloc(count, sizeof(*shm->accept), GFP_KERNEL);
+	shm->mem = fpgadma_shm_vmalloc(size);
+	shm->accept = kvcalloc(count, sizeof(*shm->accept),
+			       GFP_KERNEL | __GFP_NOWARN);
 	if (!shm->mem || !shm->accept) {
 		kvfree(shm->accept);
 		vfree(shm->mem);
