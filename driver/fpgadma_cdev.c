@@ -544,6 +544,8 @@ static int fpgadma_wait_done(struct fpgadma_dev *fdev, struct file *filp,
 	bool stale;
 
 	if (!fpgadma_has_news(fdev, gen)) {
+		/* Found none, and waits or says EAGAIN: a latency sample next. */
+		WRITE_ONCE(f->waited, true);
 		if (filp->f_flags & O_NONBLOCK)
 			return -EAGAIN;
 		if (timeout_ms)
@@ -671,7 +673,6 @@ static ssize_t fpgadma_read_records(struct file *filp, u32 gen,
 		mutex_unlock(&fdev->read_lock);
 		if (ret)
 			break;
-		WRITE_ONCE(f->waited, true);
 		ret = fpgadma_wait_done(fdev, filp, gen);
 		if (ret)
 			return ret;
