@@ -869,6 +869,32 @@ static ssize_t dev_errors_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(dev_errors);
 
+/* sysfs starved (@ns false) or starved_ns (@ns true). */
+static ssize_t fpgadma_starved_emit(struct device *dev, char *buf, bool ns)
+{
+	struct fpgadma_dev *fdev = to_fdev(dev);
+	u64 val[2];
+
+	spin_lock_irq(&fdev->ring_lock);
+	fpgadma_starved_get(fdev, &val[0], &val[1]);
+	spin_unlock_irq(&fdev->ring_lock);
+	return sysfs_emit(buf, "%llu\n", val[ns]);
+}
+
+static ssize_t starved_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return fpgadma_starved_emit(dev, buf, false);
+}
+static DEVICE_ATTR_RO(starved);
+
+static ssize_t starved_ns_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return fpgadma_starved_emit(dev, buf, true);
+}
+static DEVICE_ATTR_RO(starved_ns);
+
 static struct attribute *fpgadma_attrs[] = {
 	&dev_attr_buf_count.attr,
 	&dev_attr_buf_size.attr,
@@ -881,6 +907,8 @@ static struct attribute *fpgadma_attrs[] = {
 	&dev_attr_dropped.attr.attr,
 	&dev_attr_irqs.attr,
 	&dev_attr_dev_errors.attr,
+	&dev_attr_starved.attr,
+	&dev_attr_starved_ns.attr,
 	NULL,
 };
 

@@ -72,7 +72,7 @@ extern "C" {
 
 /* Version of this API: major << 16 | minor. fpgadma_version() returns the
  * value the library was built with. */
-#define FPGADMA_LIB_API_VERSION	0x00010003
+#define FPGADMA_LIB_API_VERSION	0x00010004
 #define FPGADMA_LIB_VERSION_MAJOR(v)	((v) >> 16)
 #define FPGADMA_LIB_VERSION_MINOR(v)	((v) & 0xffff)
 
@@ -164,6 +164,16 @@ int fpgadma_fd(const struct fpgadma *dev);
 /* Device description and counters. */
 int fpgadma_info(struct fpgadma *dev, struct fpgadma_devinfo *info);
 int fpgadma_stats(struct fpgadma *dev, struct fpgadma_counters *stats);
+
+/*
+ * (1.4) Starvation of a flow-controlled source (the dmaengine engine): the
+ * episodes since probe in which the device had no buffer to fill while
+ * streaming, so that the source was held back rather than its data
+ * dropped, and their total length in nanoseconds (the episode going on
+ * included). Either pointer may be NULL. -EOPNOTSUPP on a driver without
+ * FPGADMA_CAP_STARVED; engines that cannot tell report 0 and count drops.
+ */
+int fpgadma_starved(struct fpgadma *dev, uint64_t *events, uint64_t *ns);
 
 /*
  * Resize the ring: buf_count buffers of buf_size bytes (0 keeps the current

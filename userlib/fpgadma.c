@@ -342,6 +342,26 @@ API int fpgadma_stats(struct fpgadma *dev, struct fpgadma_counters *out)
 	return 0;
 }
 
+API int fpgadma_starved(struct fpgadma *dev, uint64_t *events, uint64_t *ns)
+{
+	struct fpgadma_stats st;
+	int r;
+
+	if (!dev)
+		return -EINVAL;
+	if (!(dev->caps & FPGADMA_CAP_STARVED))
+		return -EOPNOTSUPP;
+	memset(&st, 0, sizeof(st));
+	r = xioctl(dev->fd, FPGADMA_IOC_GET_STATS, &st);
+	if (r)
+		return r;
+	if (events)
+		*events = st.starved;
+	if (ns)
+		*ns = st.starved_ns;
+	return 0;
+}
+
 API int fpgadma_configure(struct fpgadma *dev, uint32_t buf_count,
 			  uint32_t buf_size)
 {

@@ -166,6 +166,11 @@ def _load() -> ctypes.CDLL:
         f = getattr(lib, fn)
         f.argtypes = args
         f.restype = ctypes.c_int
+    # Library 1.4; an older one has no fpgadma_starved (Counters.starved None).
+    if hasattr(lib, "fpgadma_starved"):
+        u64p = ctypes.POINTER(ctypes.c_uint64)
+        lib.fpgadma_starved.argtypes = [h, u64p, u64p]
+        lib.fpgadma_starved.restype = ctypes.c_int
     lib.fpgadma_strerror.restype = ctypes.c_char_p
     lib.fpgadma_read.restype = ctypes.c_ssize_t
     return lib
@@ -244,6 +249,11 @@ class Counters:
     done: int
     user: int
     streaming: int
+    #: Episodes in which a flow-controlled source (the dmaengine engine) was
+    #: held back for lack of a free buffer, and their total length; None if
+    #: the driver or the library cannot tell (FPGADMA_CAP_STARVED).
+    starved: Optional[int] = None
+    starved_ns: Optional[int] = None
 
 
 # --- buffers ----------------------------------------------------------------
@@ -503,7 +513,14 @@ class Device:
         """The device's counters since probe."""
         c = _Counters()
         _check(_lib.fpgadma_stats(self._handle(), ctypes.byref(c)), "fpgadma_stats")
-        return Counters(**{n: getattr(c, n) for n, _ in _Counters._fields_})
+        vals = {n: getattr(c, n) for n, _ in _Counters._fields_}
+        if hasattr(_lib, "fpgadma_starved"):
+            ev, ns = ctypes.c_uint64(), ctypes.c_uint64()
+            r = _lib.fpgadma_starved(self._handle(), ctypes.byref(ev), ctypes.byref(ns))
+            if r != -_errno.EOPNOTSUPP:
+                _check(r, "fpgadma_starved")
+                vals["starved"], vals["starved_ns"] = ev.value, ns.value
+        return Counters(**vals)
 
     def configure(self, buf_count: int = 0, buf_size: int = 0,
                   memory: Optional[int] = None) -> None:

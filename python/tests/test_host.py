@@ -21,6 +21,13 @@ class HostTests(unittest.TestCase):
         self.assertEqual(major, 1)
         self.assertGreaterEqual(minor, 2)
 
+    def test_counters_starved_optional(self):
+        # Counters from a driver without FPGADMA_CAP_STARVED: None, not 0.
+        c = fpgadma.Counters(*range(11))
+        self.assertIsNone(c.starved)
+        self.assertIsNone(c.starved_ns)
+        self.assertTrue(hasattr(fpgadma._lib, "fpgadma_starved"))
+
     def test_library_missing(self):
         env = dict(os.environ, FPGADMA_LIBRARY="/nonexistent/libfpgadma.so.0")
         r = subprocess.run([sys.executable, "-c", "import fpgadma"], env=env,

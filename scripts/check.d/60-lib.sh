@@ -24,15 +24,16 @@ fi
 pass "build:lib"
 
 # ABI: soname, every export named fpgadma_* and versioned: FPGADMA_1.0,
-# FPGADMA_1.1, FPGADMA_1.2 and FPGADMA_1.3 for the functions API 1.1, 1.2
-# and 1.3 added (the map is append-only).
+# FPGADMA_1.1 to FPGADMA_1.4 for the functions APIs 1.1 to 1.4 added (the
+# map is append-only).
 so=$b/libfpgadma.so.0
 syms=$(nm -D --defined-only "$so" | awk '$2 == "T" { print $3 }')
 v11='fpgadma_(exchange|set_coalesce)'
 v12='fpgadma_(configure_memory|memory)'
 v13='fpgadma_(kick|rings)'
-bad=$(grep -Ev "^(${v11}@@FPGADMA_1\.1|${v12}@@FPGADMA_1\.2|${v13}@@FPGADMA_1\.3|fpgadma_[a-z_]*@@FPGADMA_1\.0)\$" <<< "$syms" || true)
-bad+=$(grep -E "^(${v11}|${v12}|${v13})@@FPGADMA_1\.0\$" <<< "$syms" || true)
+v14='fpgadma_starved'
+bad=$(grep -Ev "^(${v11}@@FPGADMA_1\.1|${v12}@@FPGADMA_1\.2|${v13}@@FPGADMA_1\.3|${v14}@@FPGADMA_1\.4|fpgadma_[a-z_]*@@FPGADMA_1\.0)\$" <<< "$syms" || true)
+bad+=$(grep -E "^(${v11}|${v12}|${v13}|${v14})@@FPGADMA_1\.0\$" <<< "$syms" || true)
 if [[ $(readelf -d "$so" | grep -o 'Library soname: \[[^]]*\]') != 'Library soname: [libfpgadma.so.0]' ]]; then
 	fail "lib:abi: soname is not libfpgadma.so.0"
 elif [[ -n $bad ]]; then
@@ -40,8 +41,9 @@ elif [[ -n $bad ]]; then
 elif (($(grep -c '@@FPGADMA_1\.0$' <<< "$syms") != 17 ||
 	$(grep -c '@@FPGADMA_1\.1$' <<< "$syms") != 2 ||
 	$(grep -c '@@FPGADMA_1\.2$' <<< "$syms") != 2 ||
-	$(grep -c '@@FPGADMA_1\.3$' <<< "$syms") != 2)); then
-	fail "lib:abi: $(wc -l <<< "$syms") exports, not 17 at FPGADMA_1.0, 2 at 1.1, 2 at 1.2 and 2 at 1.3"
+	$(grep -c '@@FPGADMA_1\.3$' <<< "$syms") != 2 ||
+	$(grep -c '@@FPGADMA_1\.4$' <<< "$syms") != 1)); then
+	fail "lib:abi: $(wc -l <<< "$syms") exports, not 17 at FPGADMA_1.0, 2 at 1.1, 2 at 1.2, 2 at 1.3 and 1 at 1.4"
 elif ! nm "$b/libfpgadma.a" | grep -q ' T fpgadma_next$'; then
 	fail "lib:abi: static library lacks fpgadma_next"
 else
@@ -141,6 +143,12 @@ if json=$("$b/fpgadma-info" --json) && python3 -c 'import json,sys; d=json.load(
 	pass "tools:info-json-host"
 else
 	fail "tools:info-json-host: $json"
+fi
+# Devices on other buses (device tree, platform), from a made-up sysfs.
+if bash userlib/tests/info_host.sh "$b/fpgadma-info" "$OUT/info-host" >> "$log" 2>&1; then
+	pass "tools:info-platform-host"
+else
+	fail "tools:info-platform-host: $(tail -1 "$log")"
 fi
 out=$(LD_LIBRARY_PATH=$b "$b/fpgadma-capture" -d /dev/null -n 1 -o /dev/null 2>&1)
 if [[ $? == 1 && $out == *"not an fpgadma device"* ]]; then

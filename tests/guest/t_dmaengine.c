@@ -322,7 +322,7 @@ static bool t_starved(void *arg)
 	struct dctx *c = arg;
 	struct fpgadma_record r[BATCH] = { { 0 } };
 	struct fpgadma_stats st0, st1, st2, st3;
-	uint64_t p0 = 0, p1 = 0;
+	uint64_t p0 = 0, p1 = 0, sev = 0, sns = 0;
 	long held = 0, i;
 	bool ok;
 
@@ -337,9 +337,18 @@ static bool t_starved(void *arg)
 	}
 	ok = ok && knob_read("produced", &p0);
 	sleep_ms(50);
-	ok = ok && get_stats(c->fd, &st1);
+	ok = ok && get_stats(c->fd, &st1) && sysfs_u64(c->dev, "starved", &sev) &&
+	     sysfs_u64(c->dev, "starved_ns", &sns);
 	sleep_ms(100);
 	ok = ok && get_stats(c->fd, &st2) && knob_read("produced", &p1);
+	/* sysfs shows the same episode, read between the two GET_STATS. */
+	if (ok && (sev != st1.starved || sns < st1.starved_ns ||
+		   sns > st2.starved_ns))
+		ok = failf("sysfs starved %llu, starved_ns %llu; GET_STATS %llu, %llu..%llu ns",
+			   (unsigned long long)sev, (unsigned long long)sns,
+			   (unsigned long long)st1.starved,
+			   (unsigned long long)st1.starved_ns,
+			   (unsigned long long)st2.starved_ns);
 	if (ok && (st1.starved != st0.starved + 1 || st2.starved != st1.starved))
 		ok = failf("starved %llu -> %llu -> %llu while holding all, expected one episode",
 			   (unsigned long long)st0.starved,

@@ -518,9 +518,16 @@ static bool t_copy(void)
 static bool t_stats(struct fpgadma *dev)
 {
 	struct fpgadma_counters st = { 0 };
+	uint64_t events = 1, ns = 1;
 
 	if (!EXPECT(fpgadma_stats(dev, &st), 0))
 		return false;
+	/* edu drops rather than holding its source back: never starved. */
+	if (!EXPECT(fpgadma_starved(dev, &events, &ns), 0))
+		return false;
+	if (events || ns)
+		return failf("edu starved %llu times, %llu ns", (unsigned long long)events,
+			     (unsigned long long)ns);
 	printf("lib: stats completed %llu dequeued %llu released %llu dropped %llu irqs %llu\n",
 	       (unsigned long long)st.completed, (unsigned long long)st.dequeued,
 	       (unsigned long long)st.released, (unsigned long long)st.dropped,

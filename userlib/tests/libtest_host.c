@@ -46,6 +46,7 @@ static struct {
 	uint32_t caps;		/* FPGADMA_CAP_* in INFO */
 	uint32_t coalesce_count, coalesce_usecs;
 	uint64_t completed, dequeued, released;
+	uint64_t starved, starved_ns;
 } fk = { .fd = -1, .caps = FPGADMA_CAP_EXCHANGE | FPGADMA_CAP_COALESCE };
 
 /* The linker's --wrap names are reserved identifiers by necessity. */
@@ -294,6 +295,8 @@ int __wrap_ioctl(int fd, unsigned long req, ...)
 		s->dequeued = fk.dequeued;
 		s->released = fk.released;
 		s->streaming = (uint32_t)fk.streaming;
+		s->starved = fk.starved;
+		s->starved_ns = fk.starved_ns;
 		return 0;
 	}
 	}
@@ -428,6 +431,7 @@ static bool t_null_handles(void)
 	ok = ok && EXPECT(fpgadma_fd(NULL), -EINVAL);
 	ok = ok && EXPECT(fpgadma_info(NULL, &info), -EINVAL);
 	ok = ok && EXPECT(fpgadma_stats(NULL, &st), -EINVAL);
+	ok = ok && EXPECT(fpgadma_starved(NULL, NULL, NULL), -EINVAL);
 	ok = ok && EXPECT(fpgadma_configure(NULL, 4, 4096), -EINVAL);
 	ok = ok && EXPECT(fpgadma_start(NULL), -EINVAL);
 	ok = ok && EXPECT(fpgadma_stop(NULL), -EINVAL);
@@ -776,6 +780,44 @@ static bool t_fake_exchange(void)
 	return ok;
 }
 
+/* fpgadma_starved(): the driver's counters, NULLs allowed, capability. */
+static bool t_fake_starved(void)
+{
+	struct fpgadma *dev = NULL;
+	uint64_t events = 1, ns = 1;
+	bool ok = true;
+
+	fk.caps = FPGADMA_CAP_STARVED;
+	fk.starved = 3;
+	fk.starved_ns = 123456789012ULL;
+	if (!EXPECT(fpgadma_open(&dev, "/fake/fpgadma0", 0), 0))
+		return false;
+	ok = ok && EXPECT(fpgadma_starved(dev, &events, &ns), 0) &&
+	     ((events == 3 && ns == 123456789012ULL) ||
+	      failf("starved %llu, %llu ns", (unsigned long long)events,
+		    (unsigned long long)ns));
+	events = 0;
+	ok = ok && EXPECT(fpgadma_starved(dev, &events, NULL), 0) &&
+	     (events == 3 || failf("events %llu", (unsigned long long)events));
+	ok = ok && EXPECT(fpgadma_starved(dev, NULL, NULL), 0);
+	ok = EXPECT(fpgadma_close(dev), 0) && ok;
+
+	/* A driver without the capability. */
+	fk.caps = 0;
+	dev = NULL;
+	events = ns = 7;
+	if (EXPECT(fpgadma_open(&dev, "/fake/fpgadma0", 0), 0)) {
+		ok = ok && EXPECT(fpgadma_starved(dev, &events, &ns), -EOPNOTSUPP) &&
+		     ((events == 7 && ns == 7) || failf("outputs written on error"));
+		ok = EXPECT(fpgadma_close(dev), 0) && ok;
+	} else {
+		ok = false;
+	}
+	fk.caps = FPGADMA_CAP_EXCHANGE | FPGADMA_CAP_COALESCE;
+	fk.starved = fk.starved_ns = 0;
+	return ok;
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -787,6 +829,7 @@ int main(void)
 	report("fake-timeouts-eintr", t_fake_timeouts_eintr());
 	report("fake-copy-mode", t_fake_copy_mode());
 	report("fake-exchange", t_fake_exchange());
+	report("fake-starved", t_fake_starved());
 	/* Only here: the runner (tests/lib/run_prog.sh) fails a run without it. */
 	printf("DONE: libtest_host %d\n", results);
 	return failures ? 1 : 0;

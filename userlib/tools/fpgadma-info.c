@@ -3,7 +3,8 @@
  * fpgadma-info: list the PCI devices fpgadma drives or can drive (libpci),
  * with their BARs, NUMA node, PCIe link (current vs capable), interrupt
  * mode, bound driver, and the fpgadma ring and counters from sysfs, and
- * the interrupt-to-wakeup latency histogram from debugfs when readable.
+ * the interrupt-to-wakeup latency histogram from debugfs when readable;
+ * then the fpgadma devices on other buses (device tree, platform).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -36,6 +37,8 @@ static void usage(FILE *f)
 "IDs, BARs, NUMA node, PCIe link speed/width (current vs capable; a warning\n"
 "when the link runs degraded), interrupt mode, bound driver, and for bound\n"
 "devices the ring configuration and counters from /sys/class/fpgadma.\n"
+"Then the fpgadma devices on other buses (a device-tree node, a platform\n"
+"device): name, compatible, ring and counters.\n"
 "Reading capabilities (link, MSI) needs root; without it they show as\n"
 "unknown. The interrupt-to-wakeup latency histogram of each device comes\n"
 "from debugfs (/sys/kernel/debug/fpgadma/<node>/latency): it needs root\n"
@@ -130,8 +133,10 @@ static const char *irq_mode(struct pci_dev *d, int caps_known)
 
 static const char *attrs[] = { "engine", "buf_count", "buf_size", "streaming",
 			       "completed", "dequeued", "released", "dropped", "irqs",
-			       "memory" };
+			       "memory", "starved", "starved_ns" };
 #define ATTR_MEMORY 9
+#define ATTR_STARVED 10
+#define ATTR_STARVED_NS 11
 #define N_ATTRS (sizeof(attrs) / sizeof(attrs[0]))
 
 #define DEBUGFS_MAGIC	0x64626720
@@ -270,10 +275,32 @@ static void show_latency_text(const char *node, const struct latency *lat)
 		printf("    %s\n", lat->line[i]);
 }
 
+/* The last component of symlink @path's target into @out; "" if none. */
+static int link_base(const char *path, char *out, size_t len)
+{
+	char target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	out[0] = '\0';
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return -1;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	n = (ssize_t)strlen(base);
+	if ((size_t)n >= len)
+		n = (ssize_t)len - 1;
+	memcpy(out, base, (size_t)n);
+	out[n] = '\0';
+	return 0;
+}
+
 /* Find /sys/class/fpgadma/<node> whose device is @bdf. */
 static int find_node(const char *bdf, char *node, size_t len)
 {
-	char path[PATH_MAX], target[PATH_MAX];
+	char path[PATH_MAX], dev[256];
 	struct dirent *e;
 	DIR *dir;
 	int found = 0;
@@ -283,19 +310,10 @@ static int find_node(const char *bdf, char *node, size_t len)
 	if (!dir)
 		return 0;
 	while (!found && (e = readdir(dir))) {
-		ssize_t n;
-		const char *base;
-
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/class/fpgadma/%s/device", sysfs, e->d_name);
-		n = readlink(path, target, sizeof(target) - 1);
-		if (n < 0)
-			continue;
-		target[n] = '\0';
-		base = strrchr(target, '/');
-		base = base ? base + 1 : target;
-		if (!strcmp(base, bdf)) {
+		if (!link_base(path, dev, sizeof(dev)) && !strcmp(dev, bdf)) {
 			snprintf(node, len, "%.63s", e->d_name);
 			found = 1;
 		}
@@ -308,28 +326,76 @@ static int find_node(const char *bdf, char *node, size_t len)
 static void bdf_driver(const struct pci_dev *d, char *bdf, size_t bdf_len,
 		       char *driver, size_t drv_len)
 {
-	char path[PATH_MAX], target[PATH_MAX];
-	ssize_t n;
+	char path[PATH_MAX];
 
 	snprintf(bdf, bdf_len, "%04x:%02x:%02x.%d", d->domain, d->bus, d->dev, d->func);
 	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/driver", sysfs, bdf);
-	driver[0] = '\0';
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n > 0) {
-		const char *base;
+	link_base(path, driver, drv_len);
+}
 
-		target[n] = '\0';
-		base = strrchr(target, '/');
-		snprintf(driver, drv_len, "%.63s", base ? base + 1 : target);
+/* The ring of class node @node: its sysfs attributes and latency file. */
+struct ring {
+	char vals[N_ATTRS][64];	/* "" where unreadable */
+	struct latency lat;
+};
+
+static void read_ring(const char *node, struct ring *r)
+{
+	char path[PATH_MAX];
+	int i;
+
+	for (i = 0; i < (int)N_ATTRS; i++) {
+		snprintf(path, sizeof(path), "%s/class/fpgadma/%s/%s", sysfs, node, attrs[i]);
+		if (read_line(path, r->vals[i], sizeof(r->vals[i])))
+			r->vals[i][0] = '\0';
 	}
+	read_latency(node, &r->lat);
+}
+
+static void show_ring_json(const char *node, const struct ring *r)
+{
+	int i;
+
+	printf("{\"node\": ");
+	jstr(node);
+	for (i = 0; i < (int)N_ATTRS; i++) {
+		printf(", \"%s\": ", attrs[i]);
+		if (!r->vals[i][0])
+			printf("null");
+		else if (i == 0 || i == ATTR_MEMORY)
+			jstr(r->vals[i]);
+		else
+			printf("%s", r->vals[i]);
+	}
+	show_latency_json(&r->lat);
+	printf("}");
+}
+
+static void show_ring_text(const char *node, const struct ring *r)
+{
+	const char *v[N_ATTRS], *starved = r->vals[ATTR_STARVED];
+	int i;
+
+	for (i = 0; i < (int)N_ATTRS; i++)	/* "?" for what sysfs did not say */
+		v[i] = r->vals[i][0] ? r->vals[i] : "?";
+
+	printf("  /dev/%s: engine %s, ring %s x %s bytes of %s memory, streaming %s\n",
+	       node, v[0], v[1], v[2],
+	       r->vals[ATTR_MEMORY][0] ? v[ATTR_MEMORY] : "coherent", v[3]);
+	printf("  counters: completed %s, dequeued %s, released %s, dropped %s, irqs %s\n",
+	       v[4], v[5], v[6], v[7], v[8]);
+	/* Engines with a flow-controlled source hold it back instead of dropping. */
+	if (starved[0] && (strcmp(starved, "0") || !strcmp(v[0], "dmaengine")))
+		printf("  starved: %s times, %s ns in all (source held back, no data lost)\n",
+		       starved, v[ATTR_STARVED_NS]);
+	show_latency_text(node, &r->lat);
 }
 
 static void show(struct pci_access *pacc, struct pci_dev *d, const char *engine)
 {
-	char bdf[32], path[PATH_MAX], driver[64], node[64] = "", vals[N_ATTRS][64],
-	     name[256];
+	char bdf[32], driver[64], node[64] = "", name[256];
 	int caps_known, i, has_node;
-	struct latency lat;
+	static struct ring ring;
 	struct link l;
 	const char *irq;
 
@@ -341,22 +407,14 @@ static void show(struct pci_access *pacc, struct pci_dev *d, const char *engine)
 	get_link(d, &l);
 	irq = irq_mode(d, caps_known);
 	has_node = find_node(bdf, node, sizeof(node));
-	for (i = 0; i < (int)N_ATTRS; i++) {
-		vals[i][0] = '\0';
-		if (has_node) {
-			snprintf(path, sizeof(path), "%s/class/fpgadma/%s/%s", sysfs, node, attrs[i]);
-			if (read_line(path, vals[i], sizeof(vals[i])))
-				vals[i][0] = '\0';
-		}
-	}
 	if (has_node)
-		read_latency(node, &lat);
+		read_ring(node, &ring);
 	if (!pci_lookup_name(pacc, name, sizeof(name), PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE,
 			     d->vendor_id, d->device_id))
 		snprintf(name, sizeof(name), "unknown device");
 
 	if (json) {
-		printf("%s\n    {\"bdf\": ", first_dev ? "" : ",");
+		printf("%s\n    {\"bus\": \"pci\", \"bdf\": ", first_dev ? "" : ",");
 		jstr(bdf);
 		printf(", \"vendor\": \"%04x\", \"device\": \"%04x\", \"subsystem_vendor\": \"%04x\", \"subsystem_device\": \"%04x\", \"class\": \"%04x\", \"name\": ",
 		       d->vendor_id, d->device_id, d->subsys_vendor_id, d->subsys_id, d->device_class);
@@ -399,19 +457,8 @@ static void show(struct pci_access *pacc, struct pci_dev *d, const char *engine)
 			printf("null}");
 			return;
 		}
-		printf("{\"node\": ");
-		jstr(node);
-		for (i = 0; i < (int)N_ATTRS; i++) {
-			printf(", \"%s\": ", attrs[i]);
-			if (!vals[i][0])
-				printf("null");
-			else if (i == 0 || i == ATTR_MEMORY)
-				jstr(vals[i]);
-			else
-				printf("%s", vals[i]);
-		}
-		show_latency_json(&lat);
-		printf("}}");
+		show_ring_json(node, &ring);
+		printf("}");
 		first_dev = 0;
 		return;
 	}
@@ -449,16 +496,96 @@ static void show(struct pci_access *pacc, struct pci_dev *d, const char *engine)
 	}
 	printf("  driver: %s, IRQ %d (%s)\n", driver[0] ? driver : "none (not bound)",
 	       d->irq, driver[0] ? irq : "not enabled");
-	if (has_node) {
-		printf("  /dev/%s: engine %s, ring %s x %s bytes of %s memory, streaming %s\n",
-		       node, vals[0], vals[1], vals[2],
-		       vals[ATTR_MEMORY][0] ? vals[ATTR_MEMORY] : "coherent", vals[3]);
-		printf("  counters: completed %s, dequeued %s, released %s, dropped %s, irqs %s\n",
-		       vals[4], vals[5], vals[6], vals[7], vals[8]);
-		show_latency_text(node, &lat);
-	} else if (!strcmp(driver, "fpgadma")) {
+	if (has_node)
+		show_ring_text(node, &ring);
+	else if (!strcmp(driver, "fpgadma")) {
 		printf("  fpgadma: bound but no /sys/class/fpgadma node\n");
 	}
+}
+
+/*
+ * Class node @node, whose device is not a PCI function: a device-tree node
+ * or another platform device. Its name, bus, first compatible string and
+ * driver, then its ring.
+ */
+static void show_other(const char *node, const char *bus)
+{
+	char path[PATH_MAX], name[256], driver[64], compat[128] = "";
+	static struct ring ring;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/class/fpgadma/%s/device", sysfs, node);
+	link_base(path, name, sizeof(name));
+	snprintf(path, sizeof(path), "%s/class/fpgadma/%s/device/driver", sysfs, node);
+	link_base(path, driver, sizeof(driver));
+	/* "compatible" is a list of NUL-terminated strings: the first one. */
+	snprintf(path, sizeof(path), "%s/class/fpgadma/%s/device/of_node/compatible",
+		 sysfs, node);
+	f = fopen(path, "re");
+	if (f) {
+		size_t n = fread(compat, 1, sizeof(compat) - 1, f);
+
+		compat[n] = '\0';
+		fclose(f);
+	}
+	if (!json)	/* the terminal gets no control characters */
+		for (char *c = compat; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
+	read_ring(node, &ring);
+	if (json) {
+		printf("%s\n    {\"bus\": ", first_dev ? "" : ",");
+		jstr(bus);
+		printf(", \"name\": ");
+		jstr(name);
+		printf(", \"compatible\": ");
+		if (compat[0])
+			jstr(compat);
+		else
+			printf("null");
+		printf(", \"driver\": ");
+		if (driver[0])
+			jstr(driver);
+		else
+			printf("null");
+		printf(", \"fpgadma\": ");
+		show_ring_json(node, &ring);
+		printf("}");
+		return;
+	}
+	printf("%s %s", bus, name);
+	if (compat[0])
+		printf(" (compatible \"%s\")", compat);
+	printf("\n  driver: %s\n", driver[0] ? driver : "none (not bound)");
+	show_ring_text(node, &ring);
+}
+
+/* Every class node not on PCI (show() had those), in name order. */
+static int show_others(void)
+{
+	char path[PATH_MAX], bus[64];
+	struct dirent **e;
+	int i, n, count = 0;
+
+	snprintf(path, sizeof(path), "%s/class/fpgadma", sysfs);
+	n = scandir(path, &e, NULL, alphasort);
+	if (n < 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		const char *node = e[i]->d_name;
+
+		snprintf(path, sizeof(path), "%s/class/fpgadma/%s/device/subsystem",
+			 sysfs, node);
+		if (node[0] != '.' && !link_base(path, bus, sizeof(bus)) &&
+		    strcmp(bus, "pci")) {
+			show_other(node, bus);
+			first_dev = 0;
+			count++;
+		}
+		free(e[i]);
+	}
+	free(e);
+	return count;
 }
 
 int main(int argc, char **argv)
@@ -522,6 +649,7 @@ int main(int argc, char **argv)
 		first_dev = 0;
 		count++;
 	}
+	count += show_others();
 	if (json)
 		printf("%s], \"count\": %d}\n", count ? "\n  " : "", count);
 	else if (!count)

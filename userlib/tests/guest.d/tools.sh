@@ -152,5 +152,37 @@ else
 	fail tools.info-latency-why-not "$(printf "%s" "$out" | tr "\n" " " | tail -c 300)"
 fi
 
+# A device on another bus (the model: a platform device, or the device-tree
+# node of the ARM runs) is listed after the PCI ones, with its ring.
+if ! insmod /fpgadma_model.ko; then
+	fail tools.info-platform "insmod /fpgadma_model.ko failed"
+else
+	n=0
+	while [ $n -lt 50 ] && [ ! -c /dev/fpgadma2 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	$INFO > /tmp/info.txt 2>&1
+	rc=$?
+	json=$($INFO --json 2>&1)
+	sub=$(readlink /sys/class/fpgadma/fpgadma2/device/subsystem)
+	if [ $rc -ne 0 ]; then
+		fail tools.info-platform "exit status $rc"
+	elif ! grep -q "^${sub##*/} [^ ]" /tmp/info.txt ||
+	     ! grep -q '^  /dev/fpgadma2: engine stream, ring ' /tmp/info.txt; then
+		fail tools.info-platform "fpgadma2 (${sub##*/}) not listed: $(tr "\n" " " < /tmp/info.txt | tail -c 300)"
+	elif [ -d /sys/class/fpgadma/fpgadma2/device/of_node ] &&
+	     ! grep -q '(compatible "fpgadma,stream-1.0")' /tmp/info.txt; then
+		fail tools.info-platform "the device-tree node's compatible is not shown"
+	elif ! echo "$json" | grep -q '"count": 3}' ||
+	     ! echo "$json" | grep -q "\"bus\": \"${sub##*/}\", \"name\": \"[^\"]*\", \"compatible\": " ||
+	     ! echo "$json" | grep -q '"node": "fpgadma2", "engine": "stream", .*"starved": 0, "starved_ns": 0'; then
+		fail tools.info-platform "--json: $(echo "$json" | tail -c 400)"
+	else
+		pass tools.info-platform
+	fi
+	rmmod fpgadma_model || fail tools.rmmod-model "rmmod fpgadma_model failed"
+fi
+
 rmmod fpgadma || fail tools.rmmod "rmmod fpgadma failed"
 exit 0
