@@ -273,6 +273,7 @@ struct fpgadma_shm *fpgadma_shm_alloc(u32 count);
 void fpgadma_shm_put(struct fpgadma_shm *shm);
 int fpgadma_shm_mmap(struct fpgadma_shm *shm, struct vm_area_struct *vma);
 void fpgadma_shm_reset(struct fpgadma_shm *shm);
+void fpgadma_shm_gone(struct fpgadma_shm *shm);
 void fpgadma_shm_produce(struct fpgadma_dev *fdev, u32 n_ok);
 void fpgadma_shm_consume(struct fpgadma_dev *fdev);
 void fpgadma_shm_work(struct work_struct *work);

@@ -688,8 +688,10 @@ static void fpgadma_kill(struct fpgadma_dev *fdev)
  * Stops streaming, zaps every user mapping of the buffers (a later touch
  * gets SIGBUS) and frees their DMA memory, wakes every reader and poller,
  * and removes the node. Open files keep fdev alive and get -ENODEV from
- * now on. Never waits for user space: a copy-mode reader touches the DMA
- * memory only under mem_lock and never across a page fault.
+ * now on; a mapped control area (kernel memory, no DMA) stays mapped, its
+ * indices frozen, until its last munmap(). Never waits for user space: a
+ * copy-mode reader touches the DMA memory only under mem_lock and never
+ * across a page fault.
  */
 void fpgadma_destroy(struct fpgadma_dev *fdev)
 {
@@ -698,7 +700,9 @@ void fpgadma_destroy(struct fpgadma_dev *fdev)
 	fpgadma_debugfs_remove(fdev);
 	mutex_lock(&fdev->lock);
 	fpgadma_kill(fdev);
-	unmap_mapping_range(fdev->map_inode->i_mapping, 0, 0, 1);
+	fpgadma_shm_gone(fdev->shm);
+	unmap_mapping_range(fdev->map_inode->i_mapping, 0,
+			    FPGADMA_MMAP_CTRL_BASE, 1);
 	down_write(&fdev->mem_lock);
 	if (fdev->wedged) {
 		dev_crit(fdev->parent,

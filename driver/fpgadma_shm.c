@@ -166,8 +166,9 @@ static void fpgadma_shm_vm_close(struct vm_area_struct *vma)
 }
 
 /*
- * Every page is inserted at mmap() time (and copied at fork), so a fault
- * means removal zapped the mapping: SIGBUS, never a page of its own.
+ * Every page is inserted at mmap() time (and copied at fork), and removal
+ * leaves the area mapped, so only the user's own zap (MADV_DONTNEED) can
+ * fault: SIGBUS, never a page of its own.
  */
 static vm_fault_t fpgadma_shm_vm_fault(struct vm_fault *vmf)
 {
@@ -209,6 +210,23 @@ int fpgadma_shm_mmap(struct fpgadma_shm *shm, struct vm_area_struct *vma)
 	vma->vm_private_data = shm;
 	fpgadma_shm_vm_open(vma);
 	return 0;
+}
+
+/**
+ * fpgadma_shm_gone() - the device is going away
+ * @shm: the area; the stream is stopped, so no other kernel writer is left.
+ *
+ * The area is kernel memory that each mapping holds a reference on, so it
+ * stays mapped after removal (as AF_XDP's rings do): a consumer polling the
+ * completion ring sees it stop rather than take SIGBUS. GONE tells it that
+ * records it has not read name buffers that no longer exist; NEED_WAKEUP
+ * makes its next release a system call, which fails with ENODEV. Both
+ * stay: no kernel path writes the flags after this.
+ */
+void fpgadma_shm_gone(struct fpgadma_shm *shm)
+{
+	WRITE_ONCE(*shm_u32(shm, SHM_FLAGS),
+		   FPGADMA_SHM_NEED_WAKEUP | FPGADMA_SHM_GONE);
 }
 
 /* Copy the kernel's counters to the area (single stores). ring_lock. */

@@ -290,9 +290,11 @@ ssize_t fpgadma_read(struct fpgadma *dev, void *buf, size_t len, int timeout_ms)
  * (comp_entries - 1)), store *comp_cons with release; write buffer indices
  * into rel, store *rel_prod with release, a full fence, and if *flags has
  * FPGADMA_SHM_NEED_WAKEUP call fpgadma_kick(dev, 0). Buffer i's data is at
- * data + i * buf_size. Do not mix raw access with fpgadma_next() and
- * fpgadma_release() in one stream: the library's ownership table would
- * not know about it.
+ * data + i * buf_size. FPGADMA_SHM_GONE in *flags: the device was removed,
+ * the buffers are unmapped (a touch gets SIGBUS), the rings stay readable
+ * until fpgadma_close() and every call returns -ENODEV. Do not mix raw
+ * access with fpgadma_next() and fpgadma_release() in one stream: the
+ * library's ownership table would not know about it.
  */
 struct fpgadma_rings {
 	volatile uint32_t *comp_prod;	/* kernel writes */
@@ -303,7 +305,7 @@ struct fpgadma_rings {
 	volatile uint32_t *rel_prod;	/* you write */
 	volatile uint32_t *rel_cons;	/* kernel writes */
 	volatile uint32_t *rel;		/* uint32_t[rel_entries] */
-	volatile uint32_t *flags;	/* FPGADMA_SHM_NEED_WAKEUP */
+	volatile uint32_t *flags;	/* FPGADMA_SHM_NEED_WAKEUP, _GONE */
 	const void *counters;		/* struct fpgadma_shm_counters */
 	const void *data;		/* the mapped ring */
 	uint32_t buf_count;

@@ -673,6 +673,10 @@ static int shm_take(struct fpgadma *dev, struct fpgadma_view *views,
 
 	if (avail > dev->si.comp_entries)
 		return -EPROTO;		/* someone scribbled over the area */
+	/* The device was removed: the records name buffers that are gone. */
+	if (atomic_load_explicit(ctrl_u32(dev, dev->si.flags_off),
+				 memory_order_relaxed) & FPGADMA_SHM_GONE)
+		return -ENODEV;
 	if (max > 0x7fffffff)
 		max = 0x7fffffff;
 	while (n < max && n < avail) {

@@ -323,7 +323,8 @@ struct fpgadma_exchange {
  *                    rel_entries of them), its producer index at
  *                    rel_prod_off; the kernel consumes them, its consumer
  *                    index at rel_cons_off.
- *   flags            a __u32 at flags_off: FPGADMA_SHM_NEED_WAKEUP.
+ *   flags            a __u32 at flags_off: FPGADMA_SHM_NEED_WAKEUP,
+ *                    FPGADMA_SHM_GONE.
  *   counters         struct fpgadma_shm_counters at counters_off.
  *
  * Indices are free-running __u32 counters; entry i of a ring is at slot
@@ -375,11 +376,16 @@ struct fpgadma_exchange {
  * record mode; poll() reports EPOLLIN while the completion ring holds
  * records past the user's comp_cons. The area is sized with the ring:
  * FPGADMA_IOC_SET_RING fails with EBUSY while it is mapped. After the
- * device is removed a touch of the area gets SIGBUS.
+ * device is removed the area stays mapped until munmap() (the buffers'
+ * mapping gets SIGBUS): its indices stop, the kernel sets the flags to
+ * FPGADMA_SHM_NEED_WAKEUP | FPGADMA_SHM_GONE for good, and every system
+ * call on the file fails with ENODEV. A consumer that sees GONE must not
+ * touch the buffers of records it has not read yet.
  */
 
 /* The control area's flags word. */
 #define FPGADMA_SHM_NEED_WAKEUP	(1U << 0)
+#define FPGADMA_SHM_GONE	(1U << 1)	/* the device was removed */
 
 /**
  * struct fpgadma_shm_info - control area layout (FPGADMA_IOC_SHM_INFO)

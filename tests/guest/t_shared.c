@@ -903,6 +903,7 @@ static bool t_unbind(void *arg)
 	struct sctx *c = arg;
 	struct binding b;
 	char dev[16], node[64];
+	uint32_t prod;
 	size_t i;
 	bool ok;
 
@@ -914,11 +915,34 @@ static bool t_unbind(void *arg)
 	s_release(c, 0);
 	if (binding_unbind(&b))
 		ok = failf("unbind failed");
-	for (i = 0; ok && i < c->si.mmap_size; i += c->info.page_size)
-		if (!touch_sigbus((uint32_t *)(c->ctrl + i)))
-			ok = failf("control area at %zu writable after unbind",
-				   i);
+	/*
+	 * The buffers (DMA memory) are gone: every page of their mapping
+	 * faults. The control area is kernel memory the mapping holds: it
+	 * stays, frozen, asking for a kick, so a consumer polling it learns
+	 * of the removal from ENODEV, not from SIGBUS.
+	 */
+	for (i = 0; ok && i < ring_bytes(&c->info); i += c->info.page_size)
+		if (!touch_sigbus((uint32_t *)(c->ring + i)))
+			ok = failf("ring at %zu writable after unbind", i);
+	prod = ok ? __atomic_load_n(cu32(c, c->si.comp_prod_off),
+				    __ATOMIC_ACQUIRE) : 0;
+	if (ok && *cu32(c, c->si.flags_off) !=
+		  (FPGADMA_SHM_NEED_WAKEUP | FPGADMA_SHM_GONE))
+		ok = failf("flags %#x after unbind, want NEED_WAKEUP | GONE",
+			   *cu32(c, c->si.flags_off));
+	/* The last word of each page: past the header, in no index. */
+	for (i = c->info.page_size; ok && i <= c->si.mmap_size;
+	     i += c->info.page_size)
+		if (touch_sigbus((uint32_t *)(c->ctrl + i) - 1))
+			ok = failf("control area page at %zu faults after unbind",
+				   i - c->info.page_size);
 	ok = ok && EXPECT_ERRNO(kick(c->fd, 0, 0), ENODEV, "KICK after unbind");
+	ok = ok && EXPECT_ERRNO(kick(c->fd, FPGADMA_KICK_WAIT, 0), ENODEV,
+				"waiting KICK after unbind");
+	usleep(50000);
+	if (ok && *cu32(c, c->si.comp_prod_off) != prod)
+		ok = failf("comp_prod moved after unbind (%u, then %u)", prod,
+			   *cu32(c, c->si.comp_prod_off));
 	ok = ok && EXPECT_OK(munmap(c->ctrl, c->si.mmap_size), "munmap");
 	c->ctrl = NULL;
 	munmap(c->ring, ring_bytes(&c->info));
