@@ -701,8 +701,12 @@ void fpgadma_destroy(struct fpgadma_dev *fdev)
 	mutex_lock(&fdev->lock);
 	fpgadma_kill(fdev);
 	fpgadma_shm_gone(fdev->shm);
-	unmap_mapping_range(fdev->map_inode->i_mapping, 0,
-			    FPGADMA_MMAP_CTRL_BASE, 1);
+	/*
+	 * In pages: unmap_mapping_range() would truncate the 2^40-byte
+	 * length to a 32-bit pgoff_t and zap the control area as well.
+	 */
+	unmap_mapping_pages(fdev->map_inode->i_mapping, 0,
+			    FPGADMA_MMAP_CTRL_BASE >> PAGE_SHIFT, true);
 	down_write(&fdev->mem_lock);
 	if (fdev->wedged) {
 		dev_crit(fdev->parent,

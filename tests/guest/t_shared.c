@@ -547,7 +547,14 @@ static bool t_overrun(void *arg)
 	return ok;
 }
 
-/* Two threads produce into the release ring at once, uncoordinated. */
+/*
+ * Two threads produce into the release ring at once, uncoordinated but for
+ * the room they leave: each writes only while the ring has room for both,
+ * so the kernel never sees it overrun (that would be garbage, and every
+ * later entry with it) and consumes every entry, refusing the bad ones. A
+ * racer's lost update can move the producer back; the kernel counts that
+ * as garbage until the producer passes its consumer again.
+ */
 struct racer {
 	struct sctx *c;
 	uint32_t base;
@@ -559,16 +566,24 @@ static void *race_thread(void *arg)
 	struct racer *t = arg;
 	struct sctx *c = t->c;
 	uint32_t *prod = cu32(c, c->si.rel_prod_off);
+	uint32_t *cons = cu32(c, c->si.rel_cons_off);
 	uint32_t *slots = cu32(c, c->si.rel_ring_off);
 	uint32_t mask = c->si.rel_entries - 1;
-	int i;
+	int32_t room = (int32_t)c->si.rel_entries - 2;
+	int i = 0;
 
-	for (i = 0; i < t->rounds; i++) {
+	while (i < t->rounds) {
 		uint32_t p = __atomic_load_n(prod, __ATOMIC_RELAXED);
+		int32_t used = (int32_t)(p - __atomic_load_n(cons,
+							      __ATOMIC_ACQUIRE));
 
+		if (used >= room) {
+			kick(c->fd, 0, 0);
+			continue;
+		}
 		slots[p & mask] = (t->base + (uint32_t)i) % c->info.buf_count;
 		__atomic_store_n(prod, p + 1, __ATOMIC_RELEASE);
-		if ((i & 15) == 0)
+		if ((++i & 15) == 0)
 			kick(c->fd, 0, 0);
 	}
 	return NULL;
