@@ -23,7 +23,7 @@
 /*
  * The kernel's page size (sysconf, which is INFO's page_size): buffer
  * sizes are multiples of it, 4 KiB on x86 and Debian's armhf, 4 or 16 KiB
- * on arm64 (the 96-arm64-16k lane).
+ * on arm64 (the 98-arm64-16k lane).
  */
 uint32_t page_bytes(void);
 /* Bound for a read() that is expected to return data (edu: ~10 buffers/s). */
