@@ -9,6 +9,13 @@
  * buffer the device owns, and turns each completion callback into a
  * record.
  *
+ * Where the data comes from is the channel's business (an AXI DMA S2MM
+ * channel is fed by its AXI-Stream port), except for controllers that
+ * read a peripheral's data register on its DMA request (a PL330 serving a
+ * FIFO in the FPGA): the device's register window (device tree "reg") is
+ * then that data port, and becomes the slave config's src_addr, read
+ * "reg-io-width" bytes (default 4) at a time.
+ *
  * bytes_used is the buffer's length less the residue the provider reports
  * with the completion (dmaengine_result), for a provider whose residue
  * granularity is better than DMA_RESIDUE_GRANULARITY_DESCRIPTOR: a stream
@@ -30,13 +37,21 @@
  * drops.
  *
  * Context: completion callbacks come from the provider's tasklet, its
- * hard interrupt handler or a thread; queue() may not sleep. Everything
- * here is under a spinlock taken with interrupts off.
+ * hard interrupt handler or a thread, and some providers (dma-pl330) call
+ * them from dma_async_issue_pending() itself; queue() may not sleep. The
+ * engine's state is under a spinlock taken with interrupts off, which is
+ * never held across a call into the provider that may call back.
  */
 #include <linux/device.h>
 #include <linux/dmaengine.h>
 #include <linux/dma-mapping.h>
+#include <linux/log2.h>
+#include <linux/platform_device.h>
+#include <linux/property.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
@@ -55,11 +70,15 @@ struct fde_engine;
  * @e:     the engine.
  * @index: the buffer.
  * @len:   its length.
+ * @done:  its descriptor completed, @rec waits for the older ones.
+ * @rec:   its record. Under the engine's lock.
  */
 struct fde_slot {
 	struct fde_engine *e;
 	u32 index;
 	u32 len;
+	bool done;
+	struct fpgadma_done rec;
 };
 
 /**
@@ -68,12 +87,18 @@ struct fde_slot {
  * @dev:      the fpgadma platform device.
  * @chan:     the channel.
  * @residue:  the provider reports residue better than per descriptor.
+ * @no_result: the provider's callbacks carry no result: use the plain
+ *            callback (fde_no_result()).
+ * @issue_lock: serialises submitting and issuing (fde_feed()); never
+ *            taken in completion callbacks, which a provider may call
+ *            from dma_async_issue_pending() itself (dma-pl330 does).
  * @lock:     protects everything below; taken in completion callbacks.
  * @running:  between start and stop.
- * @inflight: descriptors submitted and not completed.
+ * @inflight: descriptors submitted and not reported, the @inflight
+ *            entries of @pending before @phead, oldest first.
  * @slots:    per buffer index, the callback parameter; @cap of them.
  * @pending:  buffers given by the core and not yet submitted, in order:
- *            @npend from @phead; @cap of them.
+ *            @npend from @phead; @cap of them, with the ones in flight.
  * @cap:      size of @slots and @pending (the ring's buffer count).
  * @phead:    oldest pending buffer.
  * @npend:    pending buffers.
@@ -85,6 +110,8 @@ struct fde_engine {
 	struct device *dev;
 	struct dma_chan *chan;
 	bool residue;
+	bool no_result;
+	spinlock_t issue_lock;	/* submit + issue, see fde_feed() */
 	/* everything below, against the completion callbacks */
 	spinlock_t lock;
 	bool running;
@@ -98,13 +125,29 @@ struct fde_engine {
 };
 
 static void fde_done(void *param, const struct dmaengine_result *res);
+static void fde_no_result(void *param);
+
+/* Append @n buffers to the pending queue. e->lock held. */
+static void fde_push(struct fde_engine *e, const struct fpgadma_xfer *x,
+		     u32 n)
+{
+	u32 i, pos;
+
+	for (i = 0; i < n && x[i].index < e->cap &&
+	     e->inflight + e->npend < e->cap; i++) {
+		pos = e->phead + e->npend;
+		e->pending[pos >= e->cap ? pos - e->cap : pos] = x[i];
+		e->npend++;
+	}
+}
 
 /*
  * Submit the pending buffers, oldest first, until the provider refuses
- * one (it stays pending, in order); issue what was submitted. Starvation
- * ends with the first buffer the device has again. e->lock held.
+ * one (it stays pending, in order). Starvation ends with the first buffer
+ * the device has again. Returns whether something was submitted, for the
+ * caller to issue once it dropped e->lock. e->lock held.
  */
-static void fde_submit(struct fde_engine *e)
+static bool fde_submit(struct fde_engine *e)
 {
 	u32 submitted = 0;
 
@@ -122,7 +165,10 @@ static void fde_submit(struct fde_engine *e)
 			break;
 		s->index = x->index;
 		s->len = x->len;
-		tx->callback_result = fde_done;
+		if (e->no_result)
+			tx->callback = fde_no_result;
+		else
+			tx->callback_result = fde_done;
 		tx->callback_param = s;
 		if (dma_submit_error(dmaengine_submit(tx))) {
 			/* A submit error leaves the descriptor unused. */
@@ -135,14 +181,37 @@ static void fde_submit(struct fde_engine *e)
 		e->inflight++;
 		submitted++;
 	}
-	if (submitted) {
+	if (submitted)
 		fpgadma_report_starved(e->fdev, false);
-		dma_async_issue_pending(e->chan);
-	}
 	if (e->running && e->npend && !e->inflight)
 		/* Nothing in flight will call us again: try later. */
 		mod_delayed_work(system_wq, &e->retry,
 				 msecs_to_jiffies(FDE_RETRY_MS));
+	return submitted;
+}
+
+/*
+ * Append @n buffers (none: just the pending ones) to what the device
+ * has, and issue them. Issued outside e->lock: a provider may complete
+ * descriptors, and so call fde_done(), from within issue_pending.
+ * Serialised by e->issue_lock, so that every issue has descriptors of its
+ * own submitted and fde_stop() can wait for an issue under way. Any
+ * context.
+ */
+static void fde_feed(struct fde_engine *e, const struct fpgadma_xfer *x,
+		     u32 n)
+{
+	unsigned long flags;
+	bool issue;
+
+	spin_lock_irqsave(&e->issue_lock, flags);
+	spin_lock(&e->lock);
+	fde_push(e, x, n);
+	issue = fde_submit(e);
+	spin_unlock(&e->lock);
+	if (issue)
+		dma_async_issue_pending(e->chan);
+	spin_unlock_irqrestore(&e->issue_lock, flags);
 }
 
 static void fde_retry(struct work_struct *work)
@@ -150,34 +219,26 @@ static void fde_retry(struct work_struct *work)
 	struct fde_engine *e = container_of(to_delayed_work(work),
 					    struct fde_engine, retry);
 
-	spin_lock_irq(&e->lock);
-	fde_submit(e);
-	spin_unlock_irq(&e->lock);
-}
-
-/* Append @n buffers to the pending queue. e->lock held. */
-static void fde_push(struct fde_engine *e, const struct fpgadma_xfer *x,
-		     u32 n)
-{
-	u32 i, pos;
-
-	for (i = 0; i < n && e->npend < e->cap && x[i].index < e->cap; i++) {
-		pos = e->phead + e->npend;
-		e->pending[pos >= e->cap ? pos - e->cap : pos] = x[i];
-		e->npend++;
-	}
+	fde_feed(e, NULL, 0);
 }
 
 /*
- * A descriptor completed (or failed): its buffer becomes a record. The
- * provider calls in completion order; any context.
+ * A descriptor completed (or failed): its buffer becomes a record, once
+ * those submitted before it are records. Providers call back in
+ * completion order, mostly: dma-pl330 runs its completion loop both from
+ * issue_pending and from its tasklet, which can overtake each other. Any
+ * context.
  */
 static void fde_done(void *param, const struct dmaengine_result *res)
 {
 	struct fde_slot *s = param;
 	struct fde_engine *e = s->e;
-	struct fpgadma_done done = { .index = s->index };
+	struct fpgadma_done done = {
+		.index = s->index,
+		.timestamp_ns = ktime_get_ns(),
+	};
 	unsigned long flags;
+	u32 head;
 
 	if (res->result == DMA_TRANS_NOERROR) {
 		done.bytes = s->len;
@@ -190,20 +251,40 @@ static void fde_done(void *param, const struct dmaengine_result *res)
 	}
 
 	spin_lock_irqsave(&e->lock, flags);
-	if (!e->running || !e->inflight) {
+	if (!e->running || !e->inflight || s->done) {
 		spin_unlock_irqrestore(&e->lock, flags);
 		return;
 	}
-	e->inflight--;
 	if (done.flags & FPGADMA_REC_ERROR)
 		dev_err_ratelimited(e->dev, "transfer into buffer %u failed (%d)\n",
 				    s->index, res->result);
-	fpgadma_report_done(e->fdev, &done, 1);
+	s->rec = done;
+	s->done = true;
+	while (e->inflight) {
+		head = e->phead + e->cap - e->inflight;
+		s = &e->slots[e->pending[head >= e->cap ? head - e->cap : head].index];
+		if (!s->done)
+			break;
+		s->done = false;
+		e->inflight--;
+		fpgadma_report_done(e->fdev, &s->rec, 1);
+	}
 	/* The pending ones the provider refused before, if any. */
-	fde_submit(e);
+	if (e->npend)
+		mod_delayed_work(system_wq, &e->retry, 0);
 	if (!e->inflight)
 		fpgadma_report_starved(e->fdev, true);
 	spin_unlock_irqrestore(&e->lock, flags);
+}
+
+/* The completion of a provider whose callbacks carry no result. */
+static void fde_no_result(void *param)
+{
+	static const struct dmaengine_result ok = {
+		.result = DMA_TRANS_NOERROR,
+	};
+
+	fde_done(param, &ok);
 }
 
 static int fde_start(struct fpgadma_dev *fdev, const struct fpgadma_xfer *x,
@@ -232,28 +313,23 @@ static int fde_start(struct fpgadma_dev *fdev, const struct fpgadma_xfer *x,
 		swap(e->pending, pending);
 		e->cap = n;
 	}
+	for (i = 0; i < e->cap; i++)
+		e->slots[i].done = false;
 	e->phead = 0;
 	e->npend = 0;
 	e->inflight = 0;
 	e->running = true;
-	fde_push(e, x, n);
-	fde_submit(e);
 	spin_unlock_irq(&e->lock);
 	kfree(slots);
 	kfree(pending);
+	fde_feed(e, x, n);
 	return 0;
 }
 
 static void fde_queue(struct fpgadma_dev *fdev, const struct fpgadma_xfer *x,
 		      u32 n)
 {
-	struct fde_engine *e = fpgadma_engine_data(fdev);
-	unsigned long flags;
-
-	spin_lock_irqsave(&e->lock, flags);
-	fde_push(e, x, n);
-	fde_submit(e);
-	spin_unlock_irqrestore(&e->lock, flags);
+	fde_feed(fpgadma_engine_data(fdev), x, n);
 }
 
 static int fde_stop(struct fpgadma_dev *fdev)
@@ -265,6 +341,9 @@ static int fde_stop(struct fpgadma_dev *fdev)
 	e->running = false;
 	e->npend = 0;
 	spin_unlock_irq(&e->lock);
+	/* An issue under way ends; none follows, as nothing is submitted. */
+	spin_lock_irq(&e->issue_lock);
+	spin_unlock_irq(&e->issue_lock);
 	cancel_delayed_work_sync(&e->retry);
 
 	/* Aborts every descriptor; no callback runs once it returns. */
@@ -274,6 +353,13 @@ static int fde_stop(struct fpgadma_dev *fdev)
 			dma_chan_name(e->chan), ret);
 		return -EIO;
 	}
+	/*
+	 * Without device_synchronize (dma-pl330) the provider's tasklet may
+	 * still be in a callback: it runs with bottom halves off, which
+	 * synchronize_rcu() waits for.
+	 */
+	if (!e->chan->device->device_synchronize)
+		synchronize_rcu();
 	spin_lock_irq(&e->lock);
 	e->inflight = 0;
 	spin_unlock_irq(&e->lock);
@@ -300,6 +386,39 @@ static const char *const fde_granularity[] = {
 };
 
 /*
+ * The data port, for a channel that reads one: the device's first memory
+ * resource, read reg-io-width bytes at a time. None: the channel's own
+ * stream input (src_addr 0, which providers of such channels ignore).
+ */
+static int fde_port(struct device *dev, const struct dma_slave_caps *caps,
+		    struct dma_slave_config *cfg)
+{
+	struct resource *res = NULL;
+	u32 width = 4;
+	int ret;
+
+	if (dev_is_platform(dev))
+		res = platform_get_resource(to_platform_device(dev),
+					    IORESOURCE_MEM, 0);
+	if (!res)
+		return 0;
+	ret = device_property_read_u32(dev, "reg-io-width", &width);
+	if (ret && ret != -EINVAL)
+		return dev_err_probe(dev, ret, "reg-io-width\n");
+	if (width > DMA_SLAVE_BUSWIDTH_8_BYTES || !is_power_of_2(width) ||
+	    resource_size(res) < width ||
+	    !(caps->src_addr_widths & BIT(width))) {
+		dev_err(dev, "data port %pR: %u-byte reads not possible\n",
+			res, width);
+		return -EINVAL;
+	}
+	cfg->src_addr = res->start;
+	cfg->src_addr_width = width;
+	cfg->src_maxburst = 1;
+	return 0;
+}
+
+/*
  * The channel: "rx", from the device tree (dmas, dma-names) or a
  * dma_slave_map; -EPROBE_DEFER until its provider is there.
  */
@@ -317,6 +436,7 @@ static int fde_probe(struct fpgadma_dev *fdev, const struct fpgadma_hw *hw,
 		return -ENOMEM;
 	e->fdev = fdev;
 	e->dev = hw->dev;
+	spin_lock_init(&e->issue_lock);
 	spin_lock_init(&e->lock);
 	INIT_DELAYED_WORK(&e->retry, fde_retry);
 
@@ -332,9 +452,14 @@ static int fde_probe(struct fpgadma_dev *fdev, const struct fpgadma_hw *hw,
 			dma_chan_name(e->chan), ret);
 		goto err_release;
 	}
+	ret = fde_port(hw->dev, &caps, &cfg);
+	if (ret)
+		goto err_release;
 	/* Providers that need no configuration (xilinx_dma) have none. */
-	ret = e->chan->device->device_config ?
-	      dmaengine_slave_config(e->chan, &cfg) : 0;
+	if (e->chan->device->device_config)
+		ret = dmaengine_slave_config(e->chan, &cfg);
+	else if (cfg.src_addr)
+		ret = -EINVAL;	/* and so cannot be told the data port */
 	if (ret) {
 		dev_err(hw->dev, "channel %s: slave config failed (%d)\n",
 			dma_chan_name(e->chan), ret);
@@ -349,6 +474,16 @@ static int fde_probe(struct fpgadma_dev *fdev, const struct fpgadma_hw *hw,
 		ret = -EINVAL;
 		goto err_release;
 	}
+	/*
+	 * dma-pl330 passes no result to callbacks, and (Linux 6.1; fixed in
+	 * mainline by "dmaengine: pl330: Clear callback_result for re-used
+	 * descs") leaves callback_result set on the descriptors it recycles
+	 * from a pool shared by the controller's channels, so that another
+	 * client's descriptor would call fde_done(). The plain callback loses
+	 * nothing there.
+	 */
+	e->no_result = !strcmp(dev_driver_string(e->chan->device->dev),
+			       "dma-pl330");
 	e->residue = caps.residue_granularity !=
 		     DMA_RESIDUE_GRANULARITY_DESCRIPTOR;
 	fpgadma_set_engine_data(fdev, e);

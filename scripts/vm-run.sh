@@ -23,6 +23,11 @@
 # --overlay FILE (arm, arm64): boot with the device tree QEMU generates
 # for these very options (-machine dumpdtb) with the overlay source FILE
 # applied (dtc -@, fdtoverlay), as a user's overlay would be.
+# --board smdkc210 (arm): QEMU's Exynos4210 machine instead of virt (two
+# Cortex-A9, the SoC's PL330s, console ttySAC0, no PCI: --edu 0), booted
+# with --dtb FILE (the board's .dtb from the kernel package), to which
+# --dt-append FILE.dtsi adds nodes (decompiled, appended, rebuilt: the
+# board's .dtb has no symbols for an overlay).
 # x86_64 (the default) is unchanged.
 # --disk IMG attaches a raw image read only as a virtio-blk disk
 # (/dev/vda in the guest; the guest loads virtio_pci and virtio_blk).
@@ -33,10 +38,12 @@
 #          [--timeout SEC] [--log FILE] [--label NAME] [--append "ARGS"]
 #          [--mem MB] [--smp N] [--iommu] [--arch x86_64|arm64|arm]
 #          [--cpu NAME] [--overlay FILE.dtso] [--disk IMG] [--verbose]
+#          [--board smdkc210 --dtb FILE [--dt-append FILE.dtsi]]
 set -euo pipefail
 
 here=$(dirname -- "$0")
 kernel='' initrd='' label='' append='' verbose=0 iommu=0 overlay='' cpu='' disk=''
+board='' dtb='' dtappend=''
 edu=2 tmo=600 log=vm.log mem=512 smp=2 arch=x86_64
 
 usage() { sed -n '/^# Usage:/,/^[^#]/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
@@ -56,6 +63,9 @@ while (($#)); do
 	--overlay) overlay=$2; shift ;;
 	--cpu) cpu=$2; shift ;;
 	--disk) disk=$2; shift ;;
+	--board) board=$2; shift ;;
+	--dtb) dtb=$2; shift ;;
+	--dt-append) dtappend=$2; shift ;;
 	--verbose) verbose=1 ;;
 	--iommu) iommu=1 ;;
 	*) usage ;;
@@ -71,9 +81,15 @@ arm64 | arm)
 	((!iommu)) || { echo "vm-run.sh: --iommu is x86_64 only" >&2; exit 2; } ;;
 *) usage ;;
 esac
+if [[ -n $board ]]; then
+	[[ $arch == arm && $board == smdkc210 && -n $dtb && -z $overlay ]] ||
+		{ echo "vm-run.sh: --board smdkc210 is arm only, needs --dtb, takes no --overlay" >&2; exit 2; }
+elif [[ -n $dtb$dtappend ]]; then
+	echo "vm-run.sh: --dtb and --dt-append need --board" >&2; exit 2
+fi
 [[ -n $kernel ]] || kernel=/boot/vmlinuz-$("$here/kver.sh")
 [[ -n $label ]] || label=$(basename -- "$log")
-for f in "$kernel" "$initrd" ${overlay:+"$overlay"}; do
+for f in "$kernel" "$initrd" ${overlay:+"$overlay"} ${dtb:+"$dtb"} ${dtappend:+"$dtappend"}; do
 	[[ -r $f ]] || { echo "vm-run.sh: cannot read $f" >&2; exit 2; }
 done
 
@@ -87,6 +103,10 @@ if [[ $arch == arm* ]]; then
 	[[ $arch == arm ]] && qemu=(qemu-system-arm -M "virt,highmem=off" -cpu "${cpu:-cortex-a15}")
 	edudev=edu,dma_mask=0xffffffff
 	append="fpgadma.edu_dma_bits=32 $append"
+fi
+if [[ -n $board ]]; then
+	console=ttySAC0 qemu=(qemu-system-arm -M "$board")
+	((edu == 0)) || { echo "vm-run.sh: --board $board has no PCI: --edu 0" >&2; exit 2; }
 fi
 cmd=("${qemu[@]}" -accel tcg -m "$mem" -smp "$smp"
      -nographic -monitor none -serial stdio -no-reboot -net none
@@ -113,6 +133,14 @@ if [[ -n $overlay ]]; then
 		-o "$dt-overlay.dtbo" "$overlay" >> "$dt-dt.log" 2>&1 ||
 	   ! fdtoverlay -i "$dt-base.dtb" -o "$dt.dtb" "$dt-overlay.dtbo" >> "$dt-dt.log" 2>&1; then
 		echo "FAIL: vm-clean-log:$label: device tree overlay $overlay: $(tail -n 1 "$dt-dt.log")"
+		exit 1
+	fi
+	cmd+=(-dtb "$dt.dtb")
+elif [[ -n $board ]]; then
+	dt=${log%.log}
+	if ! { dtc -q -I dtb -O dts "$dtb" && cat ${dtappend:+"$dtappend"}; } > "$dt.dts" 2> "$dt-dt.log" ||
+	   ! dtc -q -I dts -O dtb -o "$dt.dtb" "$dt.dts" >> "$dt-dt.log" 2>&1; then
+		echo "FAIL: vm-clean-log:$label: device tree $dtb${dtappend:+ + $dtappend}: $(tail -n 1 "$dt-dt.log")"
 		exit 1
 	fi
 	cmd+=(-dtb "$dt.dtb")

@@ -14,6 +14,10 @@
 #   vmarch      vm-run.sh --arch (default L)
 #   cpu         vm-run.sh --cpu (default its own: cortex-a53, cortex-a15)
 #   lane_modes  the modes to boot, instead of the defaults below
+#   pl330       1 (armhf): also boot QEMU's Exynos4210 machine with the
+#               board's .dtb from the kernel package and
+#               tests/dt/fpgadma-pl330-exynos4210.dtsi: the dmaengine
+#               engine on the SoC's PL330 (dma-pl330), "<L>:pl330:<test>"
 #
 # scripts/arm-kernel.sh fetches and caches the kernel the metapackage
 # points at, its headers (with the amd64 linux-kbuild-6.1; for armhf a
@@ -184,4 +188,15 @@ for mode in ${!modes_var:-$def_modes}; do
 	grep -E "^(FAIL: $L:$mode:|  log:)" "$RESULTS" || true
 	echo "$L: $mode VM run took $((SECONDS - vmstart))s"
 done
+if [[ ${pl330:-0} == 1 ]]; then
+	vmstart=$SECONDS
+	scripts/vm-run.sh --arch "$vmarch" --board smdkc210 --kernel "$vmlinuz" \
+		--dtb "$root/usr/lib/linux-image-$kver/exynos4210-smdkv310.dtb" \
+		--dt-append tests/dt/fpgadma-pl330-exynos4210.dtsi \
+		--initrd "$adir/initramfs.cpio.gz" --edu 0 --timeout "${!tmo_var:-1200}" \
+		--append "fpgadma.guest=pl330" --log "$adir/vm-pl330.log" --label "$kver-pl330" |
+		sed "s/^\(PASS\|FAIL\): /&$L:pl330:/" >> "$RESULTS"
+	grep -E "^(FAIL: $L:pl330:|  log:)" "$RESULTS" || true
+	echo "$L: pl330 VM run took $((SECONDS - vmstart))s"
+fi
 echo "$L: lane took $((SECONDS - start))s"

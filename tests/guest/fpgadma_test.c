@@ -302,6 +302,7 @@ static const struct {
 	{ "shared", cmd_shared },
 	{ "shared-long", cmd_shared_long },
 	{ "dmaengine", cmd_dmaengine },
+	{ "dmaengine-pl330", cmd_dmaengine_pl330 },
 };
 
 static void usage(void)

@@ -50,6 +50,17 @@ wait_path() {
 	return 1
 }
 
+# wait_engine NAME TENTHS: a node whose engine is NAME appears.
+wait_engine() {
+	local n=0
+	while [ "$n" -lt "$2" ]; do
+		grep -qx "$1" /sys/class/fpgadma/*/engine 2>/dev/null && return 0
+		sleep 0.1
+		n=$((n + 1))
+	done
+	return 1
+}
+
 # wait_nodes present|absent TENTHS: both device nodes appear / disappear.
 wait_nodes() {
 	local n=0
@@ -82,6 +93,37 @@ EOPT=$(edu_opt)
 run_sub() {
 	run_prog "$1" $((300 * ${FPGADMA_TEST_TIMESCALE:-1})) $T "$1"
 }
+
+# QEMU's Exynos4210 machine (the pl330 run of 96-arm, fpgadma.guest=pl330
+# on the command line): no PCI, one fpgadma node streaming from a channel
+# of the SoC's PL330 (dma-pl330), from tests/dt/fpgadma-pl330-exynos4210.dtsi.
+case " $cmdline " in
+*" fpgadma.guest=pl330 "*)
+	if insmod $KO ${KOPT:+"$KOPT"} && wait_engine dmaengine 50; then
+		compat=$(tr -d '\0' < /sys/class/fpgadma/fpgadma0/device/of_node/compatible 2>/dev/null)
+		if [ "$compat" = fpgadma,dmaengine-1.0 ]; then
+			pass pl330.node-bound
+		else
+			fail pl330.node-bound "fpgadma0's device has compatible '$compat'"
+		fi
+		# The second node asks for 3-byte reads: refused, nothing bound.
+		name=pl330.bad-reg-io-width-refused
+		nodes=0
+		for d in /sys/class/fpgadma/*; do [ -e "$d" ] && nodes=$((nodes + 1)); done
+		if [ -e /sys/bus/platform/devices/10050104.fpgadma/driver ] || [ "$nodes" != 1 ]; then
+			fail $name "10050104.fpgadma bound ($nodes fpgadma nodes)"
+		elif ! dmesg | grep -q '10050104.fpgadma: data port .*3-byte reads not possible'; then
+			fail $name "no 'data port ... 3-byte reads not possible' message"
+		else
+			pass $name
+		fi
+		run_sub dmaengine-pl330
+	else
+		fail pl330.load "insmod $KO failed, or no dmaengine node"
+	fi
+	mod_loaded && rmmod $MOD
+	exit 0 ;;
+esac
 
 if ! insmod $KO ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"}; then
 	fail insmod "insmod $KO ${EOPT:+"$EOPT"} ${KOPT:+"$KOPT"} failed"
@@ -330,16 +372,6 @@ fi
 # platform device "fpgadma-dmaengine" it creates, which fpgadma binds.
 DMATEST_KO=/fpgadma_dmatest.ko
 dmatest_loaded() { grep -q "^fpgadma_dmatest " /proc/modules; }
-# wait_engine NAME TENTHS: a node whose engine is NAME appears.
-wait_engine() {
-	local n=0
-	while [ "$n" -lt "$2" ]; do
-		grep -qx "$1" /sys/class/fpgadma/*/engine 2>/dev/null && return 0
-		sleep 0.1
-		n=$((n + 1))
-	done
-	return 1
-}
 mod_loaded && rmmod $MOD
 if [ ! -f $DMATEST_KO ]; then
 	fail dmaengine.load "$DMATEST_KO not staged"

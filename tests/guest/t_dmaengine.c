@@ -12,6 +12,14 @@
  *
  * The provider writes word k of production s as s ^ (k * MIX); word 0 is
  * s, which equals the record's sequence number (it never drops).
+ *
+ * dmaengine-pl330: the same engine against a mainline provider, dma-pl330
+ * on QEMU's Exynos4210 machine (smdkc210), whose fpgadma node
+ * (tests/dt/fpgadma-pl330-exynos4210.dtsi) names a PL330 channel and, as
+ * its data port (reg), the low word of the MCT's free-running counter: the
+ * data is that counter read at transfer time, never decreasing (mod 2^32)
+ * along the stream and moving. The steps that need the test provider's
+ * knobs (injected faults, pausing, hard-interrupt callbacks) are not run.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -29,11 +37,29 @@
 #define MIX		0x9e3779b97f4a7c15ULL
 #define BATCH		16
 #define PROVIDER	"/sys/bus/platform/devices/fpgadma-dmatest"
-#define PROVIDER_DRV	"/sys/bus/platform/drivers/fpgadma-dmatest"
-#define CLIENT_NAME	"fpgadma-dmaengine"
 #define CLIENT_DRV	"/sys/bus/platform/drivers/fpgadma"
 
+struct dctx;
+
+/**
+ * struct dprov - the provider a run is against
+ * @client: fpgadma's platform device.
+ * @drv:    the provider's driver in sysfs.
+ * @dev:    the provider's device.
+ * @knobs:  it is the test provider, with its knobs in PROVIDER.
+ * @data:   checks the data of one full buffer.
+ */
+struct dprov {
+	const char *client;
+	const char *drv;
+	const char *dev;
+	bool knobs;
+	bool (*data)(struct dctx *c, const struct fpgadma_record *r,
+		     const void *buf);
+};
+
 struct dctx {
+	const struct dprov *p;
 	char dev[16];		/* fpgadmaN */
 	char path[32];		/* /dev/fpgadmaN */
 	int fd;
@@ -43,6 +69,10 @@ struct dctx {
 	uint64_t records;
 	uint64_t shorts;
 	uint64_t errors;
+	/* dmaengine-pl330: the last counter value seen, how often it moved */
+	bool have_last;
+	uint32_t last;
+	uint64_t moved;
 };
 
 static bool knob_write(const char *knob, const char *val)
@@ -74,6 +104,15 @@ static bool knob_read(const char *knob, uint64_t *val)
 	if (errno || end == text || (*end && *end != '\n'))
 		return failf("cannot parse '%s' in %s", text, path);
 	return true;
+}
+
+/* The provider driver's sysfs file @name (bind, unbind). */
+static const char *provider_path(const struct dctx *c, const char *name)
+{
+	static char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", c->p->drv, name);
+	return path;
 }
 
 /* The node whose engine is "dmaengine", into c->dev and c->path. */
@@ -115,6 +154,7 @@ static void reset_counts(struct dctx *c)
 	c->records = 0;
 	c->shorts = 0;
 	c->errors = 0;
+	c->have_last = false;
 }
 
 /* Open the node and set up and map its ring; no START. */
@@ -153,16 +193,54 @@ static void dclose(struct dctx *c)
 	}
 	c->ring = NULL;
 	c->fd = -1;
+	if (!c->p->knobs)
+		return;
 	knob_write("paused", "0");
 	knob_write("delay_us", "0");
 	knob_write("hardirq", "0");
 }
 
+/* The test provider's pattern. */
+static bool data_pattern(struct dctx *c, const struct fpgadma_record *r,
+			 const void *buf)
+{
+	const uint64_t *w = buf;
+	uint32_t k;
+
+	(void)c;
+	for (k = 0; k < r->bytes_used / 8; k++)
+		if (w[k] != (r->sequence ^ (k * MIX)))
+			return failf("buffer %u (seq %llu) word %u is %#llx",
+				     r->index, (unsigned long long)r->sequence,
+				     k, (unsigned long long)w[k]);
+	return true;
+}
+
+/* A free-running 32-bit counter: never back (mod 2^32), in stream order. */
+static bool data_counter(struct dctx *c, const struct fpgadma_record *r,
+			 const void *buf)
+{
+	const uint32_t *w = buf;
+	uint32_t k;
+
+	for (k = 0; k < r->bytes_used / 4; k++) {
+		uint32_t d = w[k] - c->last;
+
+		if (c->have_last && d >= 0x80000000u)
+			return failf("buffer %u (seq %llu) word %u: counter %#x after %#x",
+				     r->index, (unsigned long long)r->sequence,
+				     k, w[k], c->last);
+		c->moved += c->have_last && d;
+		c->have_last = true;
+		c->last = w[k];
+	}
+	return true;
+}
+
 /* Check one record and its buffer; updates the expected sequence. */
 static bool check_record(struct dctx *c, const struct fpgadma_record *r)
 {
-	uint32_t size = c->info.buf_size, k;
-	const uint64_t *w;
+	uint32_t size = c->info.buf_size;
 
 	if (r->index >= c->info.buf_count)
 		return failf("record index %u out of range", r->index);
@@ -178,7 +256,7 @@ static bool check_record(struct dctx *c, const struct fpgadma_record *r)
 			return failf("error record with %u bytes", r->bytes_used);
 		return true;
 	}
-	if (r->flags & FPGADMA_REC_SHORT) {
+	if ((r->flags & FPGADMA_REC_SHORT) && c->p->knobs) {
 		c->shorts++;
 		if (r->bytes_used != size / 2)
 			return failf("short record of %u bytes, the provider wrote %u",
@@ -187,13 +265,7 @@ static bool check_record(struct dctx *c, const struct fpgadma_record *r)
 		return failf("record flags %#x bytes %u, expected 0 and %u",
 			     r->flags, r->bytes_used, size);
 	}
-	w = (const uint64_t *)(c->ring + (size_t)r->index * size);
-	for (k = 0; k < r->bytes_used / 8; k++)
-		if (w[k] != (r->sequence ^ (k * MIX)))
-			return failf("buffer %u (seq %llu) word %u is %#llx",
-				     r->index, (unsigned long long)r->sequence,
-				     k, (unsigned long long)w[k]);
-	return true;
+	return c->p->data(c, r, c->ring + (size_t)r->index * size);
 }
 
 static long read_records(struct dctx *c, struct fpgadma_record *r, size_t max)
@@ -335,12 +407,13 @@ static bool t_starved(void *arg)
 			ok = check_record(c, &r[held + i]);
 		held += ok ? got : 0;
 	}
-	ok = ok && knob_read("produced", &p0);
+	ok = ok && (!c->p->knobs || knob_read("produced", &p0));
 	sleep_ms(50);
 	ok = ok && get_stats(c->fd, &st1) && sysfs_u64(c->dev, "starved", &sev) &&
 	     sysfs_u64(c->dev, "starved_ns", &sns);
 	sleep_ms(100);
-	ok = ok && get_stats(c->fd, &st2) && knob_read("produced", &p1);
+	ok = ok && get_stats(c->fd, &st2) &&
+	     (!c->p->knobs || knob_read("produced", &p1));
 	/* sysfs shows the same episode, read between the two GET_STATS. */
 	if (ok && (sev != st1.starved || sns < st1.starved_ns ||
 		   sns > st2.starved_ns))
@@ -674,15 +747,15 @@ static bool t_unbind_client(void *arg)
 		dclose(c);
 		return false;
 	}
-	err = write_file_errno(CLIENT_DRV "/unbind", CLIENT_NAME);
-	ok = err ? failf("unbind %s: %s", CLIENT_NAME, errname(err)) : true;
+	err = write_file_errno(CLIENT_DRV "/unbind", c->p->client);
+	ok = err ? failf("unbind %s: %s", c->p->client, errname(err)) : true;
 	ok = ok && EXPECT_ERRNO(ioctl(c->fd, FPGADMA_IOC_GET_STATS, &st),
 				ENODEV, "GET_STATS after unbind");
 	ok = ok && EXPECT_ERRNO(read(c->fd, &r, sizeof(r)), ENODEV,
 				"read after unbind");
 	dclose(c);
-	err = write_file_errno(CLIENT_DRV "/bind", CLIENT_NAME);
-	ok = ok && (err ? failf("bind %s: %s", CLIENT_NAME, errname(err)) : true);
+	err = write_file_errno(CLIENT_DRV "/bind", c->p->client);
+	ok = ok && (err ? failf("bind %s: %s", c->p->client, errname(err)) : true);
 	ok = ok && wait_dev(c, 5000) && dopen(c, 16, page_bytes()) && pump(c, 30);
 	dclose(c);
 	return ok;
@@ -706,7 +779,7 @@ static bool t_unbind_provider(void *arg)
 		dclose(c);
 		return false;
 	}
-	err = write_file_errno(PROVIDER_DRV "/unbind", "fpgadma-dmatest");
+	err = write_file_errno(provider_path(c, "unbind"), c->p->dev);
 	ok = err ? failf("unbind the provider: %s", errname(err)) : true;
 	ok = ok && EXPECT_ERRNO(ioctl(c->fd, FPGADMA_IOC_GET_STATS, &st),
 				ENODEV, "GET_STATS after the provider left");
@@ -722,17 +795,18 @@ static bool t_unbind_provider(void *arg)
 	if (ok && find_dev(c, true))
 		ok = failf("%s still there without its provider", c->dev);
 	/* No channel: the probe defers, which a bind reports as EAGAIN. */
-	err = write_file_errno(CLIENT_DRV "/bind", CLIENT_NAME);
+	err = write_file_errno(CLIENT_DRV "/bind", c->p->client);
 	if (ok && err != EAGAIN)
 		ok = failf("bind fpgadma with no provider: %s, expected EAGAIN",
 			   err ? errname(err) : "bound");
 	if (ok && find_dev(c, true))
 		ok = failf("%s appeared with no provider", c->dev);
-	err = write_file_errno(PROVIDER_DRV "/bind", "fpgadma-dmatest");
+	err = write_file_errno(provider_path(c, "bind"), c->p->dev);
 	if (err)
 		return failf("bind the provider again: %s", errname(err));
-	err = write_file_errno(CLIENT_DRV "/bind", CLIENT_NAME);
-	if (ok && err)
+	/* The provider's bind may have bound it already (deferred probe). */
+	err = write_file_errno(CLIENT_DRV "/bind", c->p->client);
+	if (ok && err && err != EBUSY)
 		ok = failf("bind fpgadma with the provider back: %s",
 			   errname(err));
 	ok = ok && wait_dev(c, 5000) && dopen(c, 16, page_bytes()) && pump(c, 30);
@@ -740,9 +814,75 @@ static bool t_unbind_provider(void *arg)
 	return ok;
 }
 
+/*
+ * A mainline provider: the counter along 400 buffers, STOP with
+ * everything in flight and START again, data checked across each.
+ */
+static bool t_counter(void *arg)
+{
+	struct dctx *c = arg;
+	struct fpgadma_stats st;
+	int round;
+	bool ok;
+
+	c->moved = 0;
+	ok = dopen(c, 16, page_bytes()) && pump(c, 400);
+	if (ok && c->moved < 400)
+		ok = failf("the counter moved %llu times in 400 buffers",
+			   (unsigned long long)c->moved);
+	for (round = 0; ok && round < 5; round++) {
+		ok = EXPECT_OK(ioctl(c->fd, FPGADMA_IOC_STOP), "STOP") &&
+		     get_stats(c->fd, &st);
+		if (ok && st.queued)
+			ok = failf("%u buffers queued after STOP", st.queued);
+		reset_counts(c);
+		ok = ok && EXPECT_OK(ioctl(c->fd, FPGADMA_IOC_START), "START") &&
+		     pump(c, 40);
+	}
+	ok = ok && get_stats(c->fd, &st);
+	if (ok && (st.dropped || st.errors))
+		ok = failf("dropped %llu errors %llu",
+			   (unsigned long long)st.dropped,
+			   (unsigned long long)st.errors);
+	dclose(c);
+	return ok;
+}
+
+static const struct dprov dmatest = {
+	.client = "fpgadma-dmaengine",
+	.drv = "/sys/bus/platform/drivers/fpgadma-dmatest",
+	.dev = "fpgadma-dmatest",
+	.knobs = true,
+	.data = data_pattern,
+};
+
+static const struct dprov pl330 = {
+	.client = "10050100.fpgadma",
+	.drv = "/sys/bus/amba/drivers/dma-pl330",
+	.dev = "12690000.dma-controller",
+	.data = data_counter,
+};
+
+int cmd_dmaengine_pl330(const char *dev)
+{
+	static struct dctx c = { .p = &pl330, .fd = -1 };
+	static const struct step steps[] = {
+		{ "pl330.info", 10, t_info, true, false },
+		{ "pl330.counter-stop-start", 300, t_counter, false, false },
+		{ "pl330.starved-not-dropped", 60, t_starved, false, false },
+		{ "pl330.set-ring", 120, t_set_ring, false, false },
+		{ "pl330.unbind-fpgadma-streaming", 60, t_unbind_client, false, false },
+		{ "pl330.unbind-provider-streaming", 60, t_unbind_provider, false, false },
+	};
+
+	(void)dev;
+	RUN_STEPS(steps, &c);
+	return test_failures();
+}
+
 int cmd_dmaengine(const char *dev)
 {
-	static struct dctx c = { .fd = -1 };
+	static struct dctx c = { .p = &dmatest, .fd = -1 };
 	static const struct step steps[] = {
 		{ "dmaengine.info", 10, t_info, true, false },
 		{ "dmaengine.pattern-2000", 120, t_pattern, false, false },

@@ -23,5 +23,6 @@ int cmd_trace(const char *dev);
 int cmd_shared(const char *dev);
 int cmd_shared_long(const char *dev);
 int cmd_dmaengine(const char *dev);
+int cmd_dmaengine_pl330(const char *dev);
 
 #endif /* FPGADMA_TESTS_H */
