@@ -346,7 +346,10 @@ static int fde_stop(struct fpgadma_dev *fdev)
 	spin_unlock_irq(&e->issue_lock);
 	cancel_delayed_work_sync(&e->retry);
 
-	/* Aborts every descriptor; no callback runs once it returns. */
+	/*
+	 * Aborts every descriptor; no callback runs once it returns, where
+	 * the provider synchronises (below where it does not).
+	 */
 	ret = dmaengine_terminate_sync(e->chan);
 	if (ret) {
 		dev_err(e->dev, "channel %s does not terminate (%d)\n",
@@ -458,7 +461,7 @@ static int fde_probe(struct fpgadma_dev *fdev, const struct fpgadma_hw *hw,
 	/* Providers that need no configuration (xilinx_dma) have none. */
 	if (e->chan->device->device_config)
 		ret = dmaengine_slave_config(e->chan, &cfg);
-	else if (cfg.src_addr)
+	else if (cfg.src_addr_width)
 		ret = -EINVAL;	/* and so cannot be told the data port */
 	if (ret) {
 		dev_err(hw->dev, "channel %s: slave config failed (%d)\n",
